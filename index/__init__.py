@@ -1,0 +1,73 @@
+"""Turning documents into a saved, searchable index (the lowest layer; knows nothing of qa/ui).
+
+>>> from index import build_index, load_embedder, open_store
+>>> build_index(["docs/"], "my-index", embedder=load_embedder("all-MiniLM-L6-v2"))
+"""
+
+from ._build import BuildReport, build_from_documents, build_index
+from ._chunk import ChunkingOptions, chunk_document, split_sentences
+from ._clean import content_paragraphs
+from ._embed import (
+    PACKAGED_MODEL,
+    Embedder,
+    SentenceTransformerEmbedder,
+    canonical_model_name,
+    load_embedder,
+)
+from ._errors import (
+    DocumentError,
+    EmptyCorpusError,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexNotFoundError,
+    ModelMismatchError,
+    ModelNotFoundError,
+    QAError,
+    QuestionError,
+)
+from ._lexical import terms
+from ._read import (
+    DEFAULT_MAX_FILE_BYTES,
+    SUPPORTED_SUFFIXES,
+    Document,
+    find_files,
+    parse_document,
+    read_document,
+)
+from ._store import Manifest, SourceInfo, Store, open_store, read_manifest
+
+__all__ = [
+    "DEFAULT_MAX_FILE_BYTES",
+    "PACKAGED_MODEL",
+    "SUPPORTED_SUFFIXES",
+    "BuildReport",
+    "ChunkingOptions",
+    "Document",
+    "DocumentError",
+    "Embedder",
+    "EmptyCorpusError",
+    "IndexCorruptError",
+    "IndexLockedError",
+    "IndexNotFoundError",
+    "Manifest",
+    "ModelMismatchError",
+    "ModelNotFoundError",
+    "QAError",
+    "QuestionError",
+    "SentenceTransformerEmbedder",
+    "SourceInfo",
+    "Store",
+    "build_from_documents",
+    "build_index",
+    "canonical_model_name",
+    "chunk_document",
+    "content_paragraphs",
+    "find_files",
+    "load_embedder",
+    "open_store",
+    "parse_document",
+    "read_document",
+    "read_manifest",
+    "split_sentences",
+    "terms",
+]

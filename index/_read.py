@@ -1,0 +1,164 @@
+"""Reading documents from disk: files and folders in, :class:`Document` objects out."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._errors import DocumentError, EmptyCorpusError
+
+#: File types the indexer reads; anything else inside a folder is passed over.
+SUPPORTED_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf"})
+#: Files larger than this are refused (configurable), so one huge file cannot exhaust memory.
+DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source's indexed text: every offset in the index points into ``text``."""
+
+    source: str
+    title: str
+    text: str
+    kind: str  # "text", "markdown", "html" or "pdf": decides how boilerplate is found
+    sha256: str
+    page_starts: tuple[int, ...] = ()  # character offset where each PDF page begins
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file found on disk and the source name it is indexed under."""
+
+    path: Path
+    source: str
+
+
+def find_files(paths: Sequence[str | os.PathLike[str]]) -> list[SourceFile]:
+    """Expand files and folders into the supported files below them, named relative to a root.
+
+    Source names are paths relative to the common folder of the arguments, so that two files
+    called ``notes.txt`` in different folders keep different names.
+    """
+    if not paths:
+        raise EmptyCorpusError("no documents given: name at least one file or folder to index")
+    roots: list[Path] = []
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if not path.exists():
+            raise DocumentError(f"{raw}: no such file or folder; check the path")
+        path = path.resolve()
+        if path.is_dir():
+            roots.append(path)
+            found.extend(_walk(path))
+        else:
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                raise DocumentError(
+                    f"{raw}: unsupported file type {path.suffix or '(none)'!r}; "
+                    f"use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}"
+                )
+            roots.append(path.parent)
+            found.append(path)
+    base = Path(os.path.commonpath([str(r) for r in roots]))
+    unique = sorted(set(found))
+    files = [SourceFile(p, p.relative_to(base).as_posix()) for p in unique]
+    if not files:
+        raise EmptyCorpusError(
+            f"no readable documents in {', '.join(str(p) for p in paths)}; "
+            f"add files ending in {', '.join(sorted(SUPPORTED_SUFFIXES))}"
+        )
+    return files
+
+
+def _walk(folder: Path) -> Iterable[Path]:
+    # os.walk does not follow symlinked folders, so a link loop cannot recurse forever.
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            if path.suffix.lower() in SUPPORTED_SUFFIXES and path.is_file():
+                yield path
+
+
+def read_document(file: SourceFile, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Document:
+    """Read one file into a :class:`Document`, raising :class:`DocumentError` with the fix."""
+    try:
+        size = file.path.stat().st_size
+        if size > max_bytes:
+            raise DocumentError(
+                f"{file.source}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit; "
+                "split the file or raise the limit with --max-file-mb"
+            )
+        data = file.path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(
+            f"{file.source}: cannot read the file ({exc.strerror}); check its permissions"
+        ) from exc
+    return parse_document(data, source=file.source, suffix=file.path.suffix.lower())
+
+
+def parse_document(data: bytes, *, source: str, suffix: str) -> Document:
+    """Turn a file's bytes into a :class:`Document` according to its type."""
+    sha = hashlib.sha256(data).hexdigest()
+    stem = Path(source).stem
+    if suffix == ".pdf":
+        from ._pdf import pdf_text
+
+        text, pages = pdf_text(data, source=source)
+        return _checked(Document(source, _first_line(text) or stem, text, "pdf", sha, pages))
+    text = decode_text(data, source=source)
+    if suffix in (".html", ".htm"):
+        from ._html import html_text
+
+        title, body = html_text(text, source=source)
+        return _checked(Document(source, title or stem, body, "html", sha))
+    kind = "markdown" if suffix in (".md", ".markdown") else "text"
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _checked(Document(source, _first_line(text).lstrip("# ") or stem, text, kind, sha))
+
+
+def decode_text(data: bytes, *, source: str) -> str:
+    """Decode text bytes: UTF-8 or a UTF-16/32 BOM, else Windows-1252; refuse binary data."""
+    for bom, codec in (
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe\x00\x00", "utf-32"),
+        (b"\x00\x00\xfe\xff", "utf-32"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise DocumentError(
+                    f"{source}: starts with a {codec} mark but is not valid {codec}; "
+                    "re-save it as UTF-8"
+                ) from exc
+    if b"\x00" in data:
+        raise DocumentError(
+            f"{source}: looks like a binary file (it holds NUL bytes); "
+            "index text, Markdown, HTML or PDF files only"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # Legacy single-byte text: cp1252 is a superset of latin-1's printable range.
+        return data.decode("cp1252", errors="replace")
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:200]
+    return ""
+
+
+def _checked(doc: Document) -> Document:
+    if not doc.text.strip():
+        raise DocumentError(f"{doc.source}: no text found in the file; check that it is not empty")
+    return doc

@@ -1,0 +1,392 @@
+"""The index on disk and in memory: a folder of plain files with a JSON manifest.
+
+Layout of an index folder ``DIR``::
+
+    DIR/CURRENT            name of the live version folder (replaced atomically)
+    DIR/.lock              taken by writers, so two builds never interleave
+    DIR/v-<id>/manifest.json   format version, model, dimension, chunking, sources
+    DIR/v-<id>/documents.jsonl the indexed text of every source
+    DIR/v-<id>/passages.npy    (document, start, end) of every passage
+    DIR/v-<id>/sentences.npy   (document, start, end) of every sentence
+    DIR/v-<id>/vectors.faiss   FAISS index of the passage embeddings
+    DIR/v-<id>/bm25/           bm25s files
+
+A new version is written beside the live one and made live by replacing ``CURRENT``, so a
+crash or an error half way leaves the previous index as it was, and readers never see a
+half-written one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._chunk import ChunkingOptions
+from ._errors import IndexCorruptError, IndexLockedError, IndexNotFoundError
+from ._lexical import Lexical
+from ._read import Document
+
+FORMAT = "qa-index"
+FORMAT_VERSION = 1
+_CURRENT = "CURRENT"
+_MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What the manifest records of one source."""
+
+    source: str
+    sha256: str
+    title: str
+    kind: str
+    chars: int
+    passages: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The index's description, stored as ``manifest.json``."""
+
+    model: str
+    dimension: int
+    chunking: ChunkingOptions
+    sources: tuple[SourceInfo, ...]
+    passages: int
+    created: str
+    format: str = FORMAT
+    format_version: int = FORMAT_VERSION
+
+    def to_json(self) -> str:
+        """Serialise to pretty JSON."""
+        return json.dumps(asdict(self), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        """Parse and validate a manifest (raises KeyError/TypeError/ValueError if malformed)."""
+        data = json.loads(text)
+        return cls(
+            model=str(data["model"]),
+            dimension=int(data["dimension"]),
+            chunking=ChunkingOptions(**data["chunking"]),
+            sources=tuple(SourceInfo(**s) for s in data["sources"]),
+            passages=int(data["passages"]),
+            created=str(data["created"]),
+            format=str(data["format"]),
+            format_version=int(data["format_version"]),
+        )
+
+
+class Store:
+    """A loaded index: documents, passages, sentences, vectors and BM25, all in memory."""
+
+    def __init__(
+        self,
+        *,
+        path: Path,
+        manifest: Manifest,
+        documents: Sequence[Document],
+        passages: np.ndarray,
+        sentences: np.ndarray,
+        vectors: Any,
+        lexical: Lexical,
+    ) -> None:
+        self.path = path
+        self.manifest = manifest
+        self.documents = list(documents)
+        self.passages = passages
+        self.sentences = sentences
+        self.vectors = vectors
+        self.lexical = lexical
+        self._by_source = {doc.source: i for i, doc in enumerate(self.documents)}
+        # Sentence rows are sorted by (document, start): passages find theirs by bisection.
+        self._sentence_keys = sentences[:, 0].astype(np.int64) * (1 << 40) + sentences[:, 1]
+
+    def __len__(self) -> int:
+        return int(self.passages.shape[0])
+
+    def document(self, source: str) -> Document:
+        """The indexed document called ``source`` (KeyError if there is none)."""
+        return self.documents[self._by_source[source]]
+
+    def passage_span(self, i: int) -> tuple[Document, int, int]:
+        """Document and character span of passage ``i``."""
+        doc, start, end = (int(v) for v in self.passages[i])
+        return self.documents[doc], start, end
+
+    def passage_text(self, i: int) -> str:
+        """Text of passage ``i``."""
+        doc, start, end = self.passage_span(i)
+        return doc.text[start:end]
+
+    def sentence_spans(self, i: int) -> list[tuple[int, int]]:
+        """Spans of the sentences inside passage ``i``."""
+        doc, start, end = (int(v) for v in self.passages[i])
+        base = doc * (1 << 40)
+        lo = int(np.searchsorted(self._sentence_keys, base + start, side="left"))
+        hi = int(np.searchsorted(self._sentence_keys, base + end, side="left"))
+        return [(int(s), int(e)) for _, s, e in self.sentences[lo:hi] if e <= end]
+
+    def dense(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and cosine similarities of the ``k`` passages nearest to ``vector``."""
+        k = min(k, len(self))
+        sims, ids = self.vectors.search(vector.reshape(1, -1).astype(np.float32), k)
+        keep = ids[0] >= 0
+        return ids[0][keep], sims[0][keep]
+
+    def similarities(self, vector: np.ndarray, ids: Sequence[int]) -> np.ndarray:
+        """Cosine similarity of ``vector`` to the given passages."""
+        if len(ids) == 0:
+            return np.zeros(0, dtype=np.float32)
+        rows = self.vectors.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+        return np.asarray(rows @ vector.astype(np.float32), dtype=np.float32)
+
+    def keyword(self, query_terms: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and BM25 scores of the ``k`` best keyword matches (none if no term is known)."""
+        scores = self.lexical.scores(query_terms)
+        if scores is None:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        top = top[scores[top] > 0]
+        return top.astype(np.int64), scores[top]
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def live_version(path: Path) -> Path:
+    """The folder holding the live version of the index at ``path``."""
+    path = Path(path)
+    if (path / _MANIFEST).is_file():  # a version folder named directly
+        return path
+    pointer = path / _CURRENT
+    if not pointer.is_file():
+        if path.is_dir() and any(path.iterdir()):
+            raise IndexCorruptError(
+                f"{path} is not a qa index (no {_CURRENT} file); "
+                f"rebuild it with `qa index PATH... --out {path}`"
+            )
+        raise IndexNotFoundError(
+            f"no index at {path}; build one with `qa index PATH... --out {path}`"
+        )
+    name = pointer.read_text(encoding="utf-8").strip()
+    version = path / name
+    if not name or "/" in name or not version.is_dir():
+        raise IndexCorruptError(
+            f"index at {path} points to a missing version {name!r}; "
+            f"rebuild it with `qa index PATH... --out {path}`"
+        )
+    return version
+
+
+def read_manifest(path: Path) -> Manifest:
+    """Read and check the manifest of the index at ``path``."""
+    version = live_version(path)
+    try:
+        raw = (version / _MANIFEST).read_text(encoding="utf-8")
+        data = json.loads(raw)
+        if data.get("format") != FORMAT:
+            raise ValueError("not a qa index manifest")
+        if int(data.get("format_version", 0)) > FORMAT_VERSION:
+            raise IndexCorruptError(
+                f"index at {path} has format {data['format_version']}, newer than this qa "
+                f"reads ({FORMAT_VERSION}); upgrade qa or rebuild the index"
+            )
+        return Manifest.from_json(raw)
+    except IndexCorruptError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexCorruptError(
+            f"index at {path} has an unreadable manifest ({type(exc).__name__}); "
+            f"rebuild it with `qa index PATH... --out {path}`"
+        ) from exc
+
+
+def open_store(path: str | os.PathLike[str]) -> Store:
+    """Load the index at ``path`` into memory."""
+    import faiss
+
+    root = Path(path)
+    manifest = read_manifest(root)
+    version = live_version(root)
+    try:
+        documents = [
+            Document(
+                source=d["source"],
+                title=d["title"],
+                text=d["text"],
+                kind=d["kind"],
+                sha256=d["sha256"],
+                page_starts=tuple(d.get("page_starts", ())),
+            )
+            for d in _read_jsonl(version / "documents.jsonl")
+        ]
+        passages = np.load(version / "passages.npy", allow_pickle=False)
+        sentences = np.load(version / "sentences.npy", allow_pickle=False)
+        vectors = faiss.read_index(str(version / "vectors.faiss"))
+        lexical = Lexical.load(version / "bm25")
+    except Exception as exc:  # any damaged file: one message with the fix
+        raise IndexCorruptError(
+            f"index at {root} is damaged ({type(exc).__name__}: {str(exc)[:80]}); "
+            f"rebuild it with `qa index PATH... --out {root}`"
+        ) from exc
+    n = manifest.passages
+    if (
+        passages.shape != (n, 3)
+        or vectors.ntotal != n
+        or vectors.d != manifest.dimension
+        or len(documents) != len(manifest.sources)
+        or (n and int(passages[:, 0].max()) >= len(documents))
+    ):
+        raise IndexCorruptError(
+            f"index at {root} is inconsistent (files do not match the manifest); "
+            f"rebuild it with `qa index PATH... --out {root}`"
+        )
+    return Store(
+        path=root,
+        manifest=manifest,
+        documents=documents,
+        passages=passages,
+        sentences=sentences,
+        vectors=vectors,
+        lexical=lexical,
+    )
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def writer_lock(path: Path, *, timeout: float = 60.0) -> Iterator[None]:
+    """Hold the index's writer lock; wait up to ``timeout`` seconds for another writer."""
+    path.mkdir(parents=True, exist_ok=True)
+    with open(path / ".lock", "a+") as fh:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexLockedError(
+                        f"another process is writing the index at {path}; "
+                        "wait for it to finish and try again"
+                    ) from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def write_version(
+    path: Path,
+    *,
+    manifest: Manifest,
+    documents: Sequence[Document],
+    passages: np.ndarray,
+    sentences: np.ndarray,
+    vectors: np.ndarray,
+    lexical: Lexical,
+) -> Path:
+    """Write a new version of the index and make it live. Call with the writer lock held."""
+    import faiss
+
+    version = path / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    staging = path / f"tmp-{version.name}"
+    staging.mkdir(parents=True)
+    try:
+        with (staging / "documents.jsonl").open("w", encoding="utf-8") as fh:
+            for doc in documents:
+                record = {
+                    "source": doc.source,
+                    "title": doc.title,
+                    "kind": doc.kind,
+                    "sha256": doc.sha256,
+                    "page_starts": list(doc.page_starts),
+                    "text": doc.text,
+                }
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        np.save(staging / "passages.npy", passages.astype(np.int64), allow_pickle=False)
+        np.save(staging / "sentences.npy", sentences.astype(np.int64), allow_pickle=False)
+        flat = faiss.IndexFlatIP(manifest.dimension)
+        if len(vectors):
+            flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        faiss.write_index(flat, str(staging / "vectors.faiss"))
+        lexical.save(staging / "bm25")
+        # The manifest goes last: a version folder with a manifest is complete.
+        (staging / _MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
+        _fsync_tree(staging)
+        os.replace(staging, version)
+        pointer_tmp = path / f".{_CURRENT}.{uuid.uuid4().hex[:8]}"
+        pointer_tmp.write_text(version.name + "\n", encoding="utf-8")
+        _fsync_file(pointer_tmp)
+        previous = _current_name(path)
+        os.replace(pointer_tmp, path / _CURRENT)
+        _fsync_dir(path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _prune(path, keep={version.name, previous})
+    return version
+
+
+def _current_name(path: Path) -> str:
+    try:
+        return (path / _CURRENT).read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def _prune(path: Path, *, keep: set[str]) -> None:
+    # Keep the previous version one round, for readers that were loading it just now.
+    for child in path.iterdir():
+        if child.name in keep:
+            continue
+        if child.is_dir() and (child.name.startswith("v-") or child.name.startswith("tmp-")):
+            shutil.rmtree(child, ignore_errors=True)
+        elif child.name.startswith(f".{_CURRENT}."):
+            child.unlink(missing_ok=True)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for root, _, files in os.walk(folder):
+        for name in files:
+            _fsync_file(Path(root) / name)
+        _fsync_dir(Path(root))

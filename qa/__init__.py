@@ -1,0 +1,69 @@
+"""Ask questions of your documents and get exact quotes with their sources.
+
+>>> import qa
+>>> bot = qa.load("my-index")
+>>> answer = bot.ask("What are the five functions of diplomacy?")
+>>> answer.found, answer.quotes[0].text
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from index import (
+    DocumentError,
+    EmptyCorpusError,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexNotFoundError,
+    ModelMismatchError,
+    ModelNotFoundError,
+    QAError,
+    QuestionError,
+)
+
+from ._bot import MODES, Bot, Mode, clean_question, load
+from ._fusion import FusionOptions, reciprocal_rank_fusion
+from ._quote import QuoteOptions
+from ._types import Answer, Passage, Quote
+
+__all__ = [
+    "MODES",
+    "Answer",
+    "Bot",
+    "DocumentError",
+    "EmptyCorpusError",
+    "FusionOptions",
+    "IndexCorruptError",
+    "IndexLockedError",
+    "IndexNotFoundError",
+    "Mode",
+    "ModelMismatchError",
+    "ModelNotFoundError",
+    "Passage",
+    "QAError",
+    "QuestionError",
+    "Quote",
+    "QuoteOptions",
+    "clean_question",
+    "load",
+    "reciprocal_rank_fusion",
+    "retrieve",
+]
+
+_bots: dict[Path, Bot] = {}
+_bots_lock = threading.Lock()
+
+
+def retrieve(
+    question: str, *, index: str | os.PathLike[str], k: int = 5, mode: Mode = "hybrid"
+) -> list[Passage]:
+    """One call: load the index at ``index`` (once per process) and retrieve ``k`` passages."""
+    key = Path(index).resolve()
+    with _bots_lock:
+        bot = _bots.get(key)
+        if bot is None:
+            bot = _bots[key] = load(key)
+    return bot.retrieve(question, k=k, mode=mode)

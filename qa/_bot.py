@@ -1,0 +1,205 @@
+"""The question-answering bot: hybrid retrieval, quote selection, abstention."""
+
+from __future__ import annotations
+
+import bisect
+import os
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+
+from index import (
+    Embedder,
+    ModelMismatchError,
+    QuestionError,
+    Store,
+    canonical_model_name,
+    load_embedder,
+    open_store,
+    terms,
+)
+
+from ._fusion import FusionOptions, reciprocal_rank_fusion
+from ._quote import QuoteOptions, pick_quotes, score_sentences
+from ._types import Answer, Passage, Quote
+
+Mode = Literal["hybrid", "dense", "keyword"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "keyword")
+MAX_QUESTION_CHARS = 2000
+
+#: Similarity below which a question counts as not answered by the documents, per model.
+#: Calibrated on SQuAD dev with held-out articles (see docs/QUALITY.md).
+THRESHOLDS = {"sentence-transformers/all-MiniLM-L6-v2": 0.30}
+#: For models without a calibrated threshold.
+FALLBACK_THRESHOLD = 0.30
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_question(question: str) -> str:
+    """Normalise a question, or raise :class:`QuestionError` saying what to fix."""
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", question))
+    text = " ".join(text.split())
+    if not text:
+        raise QuestionError("the question is empty; type a question about the documents")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"the question is {len(text):,} characters long; "
+            f"ask in at most {MAX_QUESTION_CHARS:,} characters"
+        )
+    return text
+
+
+class Bot:
+    """Answers questions from one index. Create with :func:`qa.load`."""
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        *,
+        threshold: float | None = None,
+        fusion: FusionOptions | None = None,
+        quotes: QuoteOptions | None = None,
+    ) -> None:
+        if canonical_model_name(embedder.name) != store.manifest.model:
+            raise ModelMismatchError(
+                f"the index at {store.path} was built with {store.manifest.model!r}, not "
+                f"{embedder.name!r}; load it without a model or rebuild it with that model"
+            )
+        self.store = store
+        self.embedder = embedder
+        self.threshold = (
+            threshold
+            if threshold is not None
+            else THRESHOLDS.get(store.manifest.model, FALLBACK_THRESHOLD)
+        )
+        self.fusion = fusion or FusionOptions()
+        self.quote_options = quotes or QuoteOptions()
+
+    @property
+    def sources(self) -> list[str]:
+        """Names of the indexed sources."""
+        return [doc.source for doc in self.store.documents]
+
+    def document(self, source: str) -> str:
+        """The indexed text of ``source``; passages and quotes are slices of it."""
+        try:
+            return self.store.document(source).text
+        except KeyError:
+            raise KeyError(f"no source {source!r} in this index") from None
+
+    def retrieve(self, question: str, *, k: int = 5, mode: Mode = "hybrid") -> list[Passage]:
+        """The ``k`` passages that best match ``question``, best first."""
+        ids, scores, sims, _ = self._search(clean_question(question), k=k, mode=mode)
+        return [self._passage(i, s, m) for i, s, m in zip(ids, scores, sims, strict=True)]
+
+    def ask(self, question: str, *, k: int = 5, mode: Mode = "hybrid") -> Answer:
+        """Answer ``question`` with exact quotes, or say that the documents do not answer it."""
+        text = clean_question(question)
+        ids, scores, sims, vector = self._search(text, k=k, mode=mode)
+        passages = tuple(self._passage(i, s, m) for i, s, m in zip(ids, scores, sims, strict=True))
+        confidence = float(max(sims)) if len(sims) else 0.0
+        found = bool(passages) and confidence >= self.threshold
+        quotes: tuple[Quote, ...] = ()
+        if found:
+            candidates = score_sentences(
+                text,
+                vector,
+                ids,
+                store=self.store,
+                embedder=self.embedder,
+                options=self.quote_options,
+            )
+            chosen = pick_quotes(candidates, self.quote_options)
+            quotes = tuple(
+                self._quote(c.document, c.start, c.end, c.score, c.passage) for c in chosen
+            )
+        return Answer(
+            question=text, found=found, quotes=quotes, passages=passages, confidence=confidence
+        )
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _search(
+        self, question: str, *, k: int, mode: str
+    ) -> tuple[list[int], list[float], np.ndarray, np.ndarray]:
+        if mode not in MODES:
+            raise QuestionError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+        if k < 1:
+            raise QuestionError("k must be at least 1")
+        vector = self.embedder.embed([question])[0]
+        depth = max(k, self.fusion.depth)
+        rankings: list[Sequence[int]] = []
+        weights: list[float] = []
+        dense_sims: dict[int, float] = {}
+        if mode in ("hybrid", "dense"):
+            d_ids, d_sims = self.store.dense(vector, depth)
+            dense_sims = dict(zip(d_ids.tolist(), d_sims.tolist(), strict=True))
+            rankings.append(d_ids.tolist())
+            weights.append(self.fusion.dense_weight)
+        if mode in ("hybrid", "keyword"):
+            b_ids, _ = self.store.keyword(terms(question), depth)
+            rankings.append(b_ids.tolist())
+            weights.append(self.fusion.keyword_weight)
+        fused = reciprocal_rank_fusion(rankings, weights=weights, k=self.fusion.rrf_k)[:k]
+        ids = [i for i, _ in fused]
+        missing = [i for i in ids if i not in dense_sims]
+        for i, sim in zip(missing, self.store.similarities(vector, missing), strict=True):
+            dense_sims[i] = float(sim)
+        sims = np.array([dense_sims[i] for i in ids], dtype=np.float32)
+        return ids, [s for _, s in fused], sims, vector
+
+    def _location(self, doc_index: int, start: int) -> str:
+        doc = self.store.documents[doc_index]
+        if doc.page_starts:
+            return f"page {bisect.bisect_right(doc.page_starts, start)}"
+        return f"line {doc.text.count(chr(10), 0, start) + 1}"
+
+    def _passage(self, pid: int, score: float, sim: float) -> Passage:
+        doc_index, start, end = (int(v) for v in self.store.passages[pid])
+        doc = self.store.documents[doc_index]
+        return Passage(
+            text=doc.text[start:end],
+            source=doc.source,
+            start=start,
+            end=end,
+            score=float(score),
+            similarity=float(sim),
+            location=self._location(doc_index, start),
+        )
+
+    def _quote(self, doc_index: int, start: int, end: int, score: float, passage: int) -> Quote:
+        doc = self.store.documents[doc_index]
+        return Quote(
+            text=doc.text[start:end],
+            source=doc.source,
+            start=start,
+            end=end,
+            score=float(score),
+            location=self._location(doc_index, start),
+            passage=passage,
+        )
+
+
+def load(
+    path: str | os.PathLike[str],
+    *,
+    model: str | None = None,
+    embedder: Embedder | None = None,
+    threshold: float | None = None,
+) -> Bot:
+    """Load the index at ``path`` and the model it was built with (or ``model``/``embedder``).
+
+    The model is loaded lazily, on the first question.
+    """
+    store = open_store(path)
+    if embedder is None:
+        wanted = model or store.manifest.model
+        embedder = load_embedder(wanted)
+    return Bot(store, embedder, threshold=threshold)

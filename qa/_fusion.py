@@ -1,0 +1,34 @@
+"""Reciprocal-rank fusion of ranked lists (Cormack et al., 2009)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FusionOptions:
+    """How dense and keyword rankings are combined."""
+
+    rrf_k: float = 60.0  # rank constant: larger flattens the gap between ranks
+    depth: int = 50  # candidates taken from each ranking
+    dense_weight: float = 1.0
+    keyword_weight: float = 1.0
+
+
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[int]], *, weights: Sequence[float], k: float
+) -> list[tuple[int, float]]:
+    """Fuse best-first lists of ids into ``(id, score)`` pairs, best first.
+
+    Each list adds ``weight / (k + rank)`` (rank counted from 1) to the ids it holds; ties
+    keep the order in which ids were first seen, so the result is deterministic.
+    """
+    if len(weights) != len(rankings):
+        raise ValueError("one weight per ranking")
+    scores: dict[int, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+    order = {item: i for i, item in enumerate(scores)}
+    return sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))

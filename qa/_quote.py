@@ -1,0 +1,89 @@
+"""Choosing the sentences to quote: each candidate sentence is scored against the question."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index import Embedder, Store, terms
+
+
+@dataclass(frozen=True)
+class QuoteOptions:
+    """Weights of the sentence score and how many quotes an answer carries."""
+
+    semantic_weight: float = 0.6  # cosine similarity of sentence and question
+    overlap_weight: float = 0.4  # share of the question's (idf-weighted) terms in the sentence
+    rank_weight: float = 0.1  # prior for sentences from higher-ranked passages
+    passages: int = 3  # how many of the best passages quotes may come from
+    max_quotes: int = 2
+    second_quote_ratio: float = 0.9  # a second quote must score this close to the first
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A scored sentence: passage position in the answer, document index, span, score."""
+
+    passage: int
+    document: int
+    start: int
+    end: int
+    score: float
+
+
+def score_sentences(
+    question: str,
+    question_vector: np.ndarray,
+    passage_ids: Sequence[int],
+    *,
+    store: Store,
+    embedder: Embedder,
+    options: QuoteOptions,
+) -> list[Candidate]:
+    """Score every sentence of the first ``options.passages`` passages, best first."""
+    seen: set[tuple[int, int, int]] = set()
+    spans: list[tuple[int, int, int, int]] = []  # passage position, document, start, end
+    for pos, pid in enumerate(passage_ids[: options.passages]):
+        doc = int(store.passages[pid][0])
+        for start, end in store.sentence_spans(int(pid)):
+            if (doc, start, end) not in seen:
+                seen.add((doc, start, end))
+                spans.append((pos, doc, start, end))
+    if not spans:
+        return []
+    texts = [store.documents[d].text[s:e] for _, d, s, e in spans]
+    semantic = embedder.embed(texts) @ question_vector.astype(np.float32)
+    q_terms = set(terms(question))
+    weights = {t: store.lexical.idf(t) for t in q_terms}
+    total = sum(weights.values())
+    scored = []
+    for (pos, doc, start, end), text, sim in zip(spans, texts, semantic, strict=True):
+        overlap = 0.0
+        if total > 0:
+            present = q_terms.intersection(terms(text))
+            overlap = sum(weights[t] for t in present) / total
+        score = (
+            options.semantic_weight * float(sim)
+            + options.overlap_weight * overlap
+            + options.rank_weight / (1 + pos)
+        )
+        scored.append(Candidate(pos, doc, start, end, score))
+    scored.sort(key=lambda c: (-c.score, c.passage, c.start))
+    return scored
+
+
+def pick_quotes(candidates: Sequence[Candidate], options: QuoteOptions) -> list[Candidate]:
+    """The best sentence, plus another close in score from elsewhere, in reading order."""
+    if not candidates:
+        return []
+    best = candidates[0]
+    chosen = [best]
+    for other in candidates[1:]:
+        if len(chosen) >= options.max_quotes:
+            break
+        if other.score < options.second_quote_ratio * best.score:
+            break
+        chosen.append(other)
+    return chosen

@@ -1,0 +1,92 @@
+"""Markdown for answers. Document text is escaped: it is shown as text, never as markup."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._types import Answer, Passage, Quote
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def escape(text: str) -> str:
+    """Escape ``text`` so that Markdown and HTML renderers show it literally."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=True)).replace("\n", " ")
+
+
+def relevance_label(similarity: float, threshold: float) -> str:
+    """A word for how closely a passage matches: high, medium or low."""
+    if similarity >= threshold + 0.2:
+        return "high"
+    if similarity >= threshold:
+        return "medium"
+    return "low"
+
+
+def highlighted(passage: Passage, quotes: list[Quote]) -> str:
+    """The passage as escaped Markdown with the quoted spans inside ``<mark>``."""
+    pieces: list[str] = []
+    cursor = passage.start
+    for q in sorted(quotes, key=lambda q: q.start):
+        start, end = max(q.start, cursor), min(q.end, passage.end)
+        if start >= end:
+            continue
+        pieces.append(escape(passage.text[cursor - passage.start : start - passage.start]))
+        pieces.append(
+            "<mark>" + escape(passage.text[start - passage.start : end - passage.start]) + "</mark>"
+        )
+        cursor = end
+    pieces.append(escape(passage.text[cursor - passage.start :]))
+    return "".join(pieces)
+
+
+def cite(source: str, location: str, start: int, end: int) -> str:
+    """A citation such as ``report.txt, line 93, characters 4152–4481``."""
+    return f"{escape(source)}, {location}, characters {start}\u2013{end}"
+
+
+def answer_markdown(answer: Answer, *, threshold: float = 0.3) -> str:
+    """Render an answer for the chat."""
+    lines: list[str] = []
+    if answer.found:
+        for q in answer.quotes:
+            lines.append(f"> **\u201c{escape(q.text)}\u201d**")
+            lines.append(">")
+            lines.append(f"> \u2014 *{cite(q.source, q.location, q.start, q.end)}*")
+            lines.append("")
+        lines.append(
+            f"Relevance: **{relevance_label(answer.confidence, threshold)}** "
+            f"(similarity {answer.confidence:.2f})"
+        )
+        lines.append("")
+        used = sorted({q.passage for q in answer.quotes})
+        for i in used:
+            p = answer.passages[i]
+            mine = [
+                q
+                for q in answer.quotes
+                if q.passage == i
+                or (q.source == p.source and q.start >= p.start and q.end <= p.end)
+            ]
+            lines.append(f"**Passage** \u2014 {cite(p.source, p.location, p.start, p.end)}")
+            lines.append("")
+            lines.append(highlighted(p, mine))
+            lines.append("")
+    else:
+        lines.append(
+            "**Not in the documents.** Nothing in the indexed documents answers this question."
+        )
+        if answer.passages:
+            lines.append("")
+            lines.append("Closest matches (these do not answer it):")
+            lines.append("")
+            for p in answer.passages[:3]:
+                snippet = p.text if len(p.text) <= 200 else p.text[:200] + "\u2026"
+                lines.append(
+                    f"- *{cite(p.source, p.location, p.start, p.end)}* "
+                    f"(similarity {p.similarity:.2f}): {escape(snippet)}"
+                )
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,1 @@
+"""User interfaces: the ``qa`` command line and the Gradio web chat (top layer: uses qa)."""

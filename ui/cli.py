@@ -1,0 +1,134 @@
+"""The ``qa`` command: index documents, ask questions, serve the web chat."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+
+import index
+import qa
+
+from ._defaults import DEFAULT_HOST, DEFAULT_INDEX, DEFAULT_MODEL, DEFAULT_PORT, quiet_network
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa", description="Answer questions from your documents with exact quotes."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", help="index files and folders (.txt .md .html .pdf)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--out", default=DEFAULT_INDEX, help=f"index folder (default {DEFAULT_INDEX})")
+    _model_options(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    p = sub.add_parser("ask", help="ask a question of an index")
+    p.add_argument("question")
+    p.add_argument("--index", default=DEFAULT_INDEX, help=f"index folder (default {DEFAULT_INDEX})")
+    p.add_argument("-k", type=int, default=5, help="passages to retrieve (default 5)")
+    p.add_argument("--mode", choices=qa.MODES, default="hybrid")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+    p = sub.add_parser("serve", help="open the web chat")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="documents to index first (optional)")
+    p.add_argument("--index", default=DEFAULT_INDEX, help=f"index folder (default {DEFAULT_INDEX})")
+    p.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    _model_options(p)
+    return parser
+
+
+def _model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help="sentence-transformers model name or folder (default: the packaged all-MiniLM-L6-v2)",
+    )
+    p.add_argument("--chunk-tokens", type=int, default=128, help="tokens per passage (default 128)")
+    p.add_argument(
+        "--max-file-mb",
+        type=float,
+        default=index.DEFAULT_MAX_FILE_BYTES / 1e6,
+        help="refuse files larger than this (default 50)",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    quiet_network()
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "index":
+            return _index(args)
+        if args.command == "ask":
+            return _ask(args)
+        return _serve(args)
+    except qa.QAError as exc:
+        print(f"qa: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _build(args: argparse.Namespace, paths: Sequence[str], out: str, *, progress: bool) -> None:
+    report = index.build_index(
+        paths,
+        out,
+        embedder=index.load_embedder(args.model),
+        chunking=index.ChunkingOptions(max_tokens=args.chunk_tokens),
+        max_file_bytes=int(args.max_file_mb * 1e6),
+        progress=progress,
+    )
+    removed = f", dropped {len(report.removed)}" if report.removed else ""
+    print(
+        f"indexed {report.documents} document(s) into {report.passages} passages at "
+        f"{report.path} ({report.embedded} embedded, {report.reused} reused{removed}) "
+        f"in {report.seconds:.1f}s",
+        file=sys.stderr,
+    )
+
+
+def _index(args: argparse.Namespace) -> int:
+    _build(args, args.paths, args.out, progress=not args.quiet)
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    bot = qa.load(args.index)
+    answer = bot.ask(args.question, k=args.k, mode=args.mode)
+    if args.json:
+        data = asdict(answer)
+        data["markdown"] = answer.markdown
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    if answer.found:
+        for quote in answer.quotes:
+            print(f"\u201c{quote.text}\u201d")
+            print(
+                f"    \u2014 {quote.source}, {quote.location}, characters {quote.start}-{quote.end}"
+            )
+        print(f"(similarity {answer.confidence:.2f})")
+    else:
+        print("Not in the documents. Closest matches:")
+        for p in answer.passages[:3]:
+            snippet = " ".join(p.text.split())[:160]
+            print(f"  - {p.source}, {p.location} (similarity {p.similarity:.2f}): {snippet}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if args.paths:
+        _build(args, args.paths, args.index, progress=True)
+    bot = qa.load(args.index)
+    from .app import serve
+
+    serve(bot, host=args.host, port=args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
