@@ -1,0 +1,86 @@
+"""End to end with the real model on the shared corpus and the seed questions."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import qa
+from tests.conftest import SEED
+
+pytestmark = pytest.mark.slow
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _seed() -> list[dict[str, object]]:
+    if not SEED.is_file():
+        pytest.fail(f"seed questions missing at {SEED}")
+    return [json.loads(line) for line in SEED.read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.fixture(scope="module")
+def bot(corpus_index: Path, real_embedder: object) -> qa.Bot:
+    return qa.load(corpus_index, embedder=real_embedder)  # type: ignore[arg-type]
+
+
+def test_seed_questions(bot: qa.Bot) -> None:
+    hit1 = hit3 = answerable = 0
+    failures = []
+    for item in _seed():
+        question = str(item["q"])
+        answer = bot.ask(question, k=5)
+        for quote in answer.quotes:
+            assert bot.document(quote.source)[quote.start : quote.end] == quote.text
+        for passage in answer.passages:
+            assert bot.document(passage.source)[passage.start : passage.end] == passage.text
+        if item.get("unanswerable"):
+            if answer.found:
+                failures.append(f"answered an unanswerable question: {question}")
+            continue
+        answerable += 1
+        evidence = [_norm(str(e)) for e in item["evidence"]]  # type: ignore[attr-defined]
+        ranks = [
+            i for i, p in enumerate(answer.passages) if any(e in _norm(p.text) for e in evidence)
+        ]
+        hit1 += bool(ranks and ranks[0] == 0)
+        hit3 += bool(ranks and ranks[0] < 3)
+        if not ranks or ranks[0] >= 3:
+            failures.append(f"no evidence in the top 3 for: {question}")
+        if not answer.found:
+            failures.append(f"abstained on an answerable question: {question}")
+    print(
+        f"\nseed: hit@1 {hit1 / answerable:.3f}  hit@3 {hit3 / answerable:.3f}  ({answerable} answerable)"
+    )
+    assert not failures, "\n".join(failures)
+
+
+def test_bull_question_quotes_the_list(bot: qa.Bot) -> None:
+    answer = bot.ask("What are the five functions of diplomacy according to Bull?")
+    assert answer.found
+    first = answer.quotes[0]
+    assert "five main functions of diplomacy" in first.text
+    assert re.search(r"1\).*5\)", first.text), "the whole enumeration is one quote"
+    assert first.source == "can-cyberspace-be-governed.txt"
+    assert "<mark>" in answer.markdown and "line " in answer.markdown
+
+
+def test_retrieve_contract(bot: qa.Bot, corpus_index: Path) -> None:
+    hits = qa.retrieve("Which scholar described the grey zone?", k=3, index=corpus_index)
+    assert 1 <= len(hits) <= 3
+    assert all(isinstance(h, qa.Passage) for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert any("Nye" in h.text for h in hits)
+
+
+def test_boilerplate_never_quoted(bot: qa.Bot) -> None:
+    for question in ("Where can I subscribe to the newsletter?", "What is in the research menu?"):
+        answer = bot.ask(question)
+        for passage in answer.passages:
+            assert "SUBSCRIBE TO NEWSLETTER" not in passage.text
+            assert "Radicalization and International Terrorism" not in passage.text
