@@ -50,7 +50,7 @@ def test_no_chunk_over_token_limit_and_long_sentence_split() -> None:
 def test_chunks_overlap_by_one_sentence() -> None:
     _, chunked, _ = _chunks(PROSE, max_tokens=24)
     assert len(chunked.chunks) >= 3
-    for (a_first, a_stop), (b_first, _) in zip(chunked.chunks, chunked.chunks[1:], strict=False):
+    for (_, a_stop), (b_first, _) in zip(chunked.chunks, chunked.chunks[1:], strict=False):
         assert b_first == a_stop - 1, "the next chunk starts with the last sentence of this one"
 
 

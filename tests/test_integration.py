@@ -54,9 +54,8 @@ def test_seed_questions(bot: qa.Bot) -> None:
             failures.append(f"no evidence in the top 3 for: {question}")
         if not answer.found:
             failures.append(f"abstained on an answerable question: {question}")
-    print(
-        f"\nseed: hit@1 {hit1 / answerable:.3f}  hit@3 {hit3 / answerable:.3f}  ({answerable} answerable)"
-    )
+    print(f"\nseed: hit@1 {hit1 / answerable:.3f}  hit@3 {hit3 / answerable:.3f}", end=" ")
+    print(f"({answerable} answerable)")
     assert not failures, "\n".join(failures)
 
 
