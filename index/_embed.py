@@ -98,7 +98,9 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # a weights bar on every start is noise
         try:
             return SentenceTransformer(self._location, device=self._device)
         except Exception as exc:  # many causes (missing files, no cache, bad folder): one message
