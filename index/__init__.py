@@ -8,6 +8,8 @@ from ._build import BuildReport, build_from_documents, build_index
 from ._chunk import ChunkingOptions, chunk_document, split_sentences
 from ._clean import content_paragraphs
 from ._embed import (
+    BACKENDS,
+    DEFAULT_BACKEND,
     PACKAGED_MODEL,
     Embedder,
     SentenceTransformerEmbedder,
@@ -26,6 +28,7 @@ from ._errors import (
     QuestionError,
 )
 from ._lexical import terms
+from ._onnx import OnnxEmbedder
 from ._read import (
     DEFAULT_MAX_FILE_BYTES,
     SUPPORTED_SUFFIXES,
@@ -37,6 +40,8 @@ from ._read import (
 from ._store import Manifest, SourceInfo, Store, open_store, read_manifest
 
 __all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
     "DEFAULT_MAX_FILE_BYTES",
     "PACKAGED_MODEL",
     "SUPPORTED_SUFFIXES",
@@ -52,6 +57,7 @@ __all__ = [
     "Manifest",
     "ModelMismatchError",
     "ModelNotFoundError",
+    "OnnxEmbedder",
     "QAError",
     "QuestionError",
     "SentenceTransformerEmbedder",

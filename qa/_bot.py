@@ -12,6 +12,7 @@ from typing import Literal
 import numpy as np
 
 from index import (
+    DEFAULT_BACKEND,
     Embedder,
     ModelMismatchError,
     QuestionError,
@@ -193,13 +194,16 @@ def load(
     model: str | None = None,
     embedder: Embedder | None = None,
     threshold: float | None = None,
+    backend: str = DEFAULT_BACKEND,
 ) -> Bot:
     """Load the index at ``path`` and the model it was built with (or ``model``/``embedder``).
 
-    The model is loaded lazily, on the first question.
+    The model is loaded lazily, on the first question. ``backend`` picks how it runs (see
+    :func:`index.load_embedder`); the default, ONNX fp32 where the model allows, gives the
+    same vectors as torch, so results do not depend on the backend an index was built with.
     """
     store = open_store(path)
     if embedder is None:
         wanted = model or store.manifest.model
-        embedder = load_embedder(wanted)
+        embedder = load_embedder(wanted, backend=backend)
     return Bot(store, embedder, threshold=threshold)

@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5, help="passages to retrieve (default 5)")
     p.add_argument("--mode", choices=qa.MODES, default="hybrid")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    _backend_option(p)
 
     p = sub.add_parser("serve", help="open the web chat")
     p.add_argument("paths", nargs="*", metavar="PATH", help="documents to index first (optional)")
@@ -42,7 +43,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _backend_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--backend",
+        choices=index.BACKENDS,
+        default=index.DEFAULT_BACKEND,
+        help="how the model runs: onnx (onnxruntime, same vectors as torch, faster), "
+        "onnx-int8 (quantised), torch, or auto (default: onnx if the model allows, else torch)",
+    )
+
+
 def _model_options(p: argparse.ArgumentParser) -> None:
+    _backend_option(p)
     p.add_argument(
         "--model",
         default=DEFAULT_MODEL,
@@ -78,7 +90,7 @@ def _build(args: argparse.Namespace, paths: Sequence[str], out: str, *, progress
     report = index.build_index(
         paths,
         out,
-        embedder=index.load_embedder(args.model),
+        embedder=index.load_embedder(args.model, backend=args.backend),
         chunking=index.ChunkingOptions(max_tokens=args.chunk_tokens),
         max_file_bytes=int(args.max_file_mb * 1e6),
         progress=progress,
@@ -98,7 +110,7 @@ def _index(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    bot = qa.load(args.index)
+    bot = qa.load(args.index, backend=args.backend)
     answer = bot.ask(args.question, k=args.k, mode=args.mode)
     if args.json:
         data = asdict(answer)
@@ -123,7 +135,7 @@ def _ask(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     if args.paths:
         _build(args, args.paths, args.index, progress=True)
-    bot = qa.load(args.index)
+    bot = qa.load(args.index, backend=args.backend)
     from .app import serve
 
     serve(bot, host=args.host, port=args.port)

@@ -1,0 +1,307 @@
+"""An ONNX Runtime embedder: the same model as sentence-transformers, without torch per query.
+
+The model's transformer is exported to ONNX once, from the local model folder (no network),
+and cached in ``$QA_ONNX_CACHE`` or ``~/.cache/qa-quotes/onnx/<key>/`` (``$XDG_CACHE_HOME`` is
+honoured). Tokenisation uses the folder's ``tokenizer.json`` through ``tokenizers``; mean
+pooling over the attention mask and L2 normalisation follow, as sentence-transformers does,
+so fp32 vectors match the torch backend to about 1e-6.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._embed import canonical_model_name, resolve_model_location
+from ._errors import ModelNotFoundError
+
+#: Bump when the export recipe changes, so cached files from an older recipe are not used.
+EXPORT_VERSION = 1
+_OPSET = 17
+_log = logging.getLogger(__name__)
+_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "config.json", "tokenizer.json")
+
+
+def onnx_cache_root() -> Path:
+    """The folder that holds exported ONNX models (created on first export)."""
+    explicit = os.environ.get("QA_ONNX_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "qa-quotes" / "onnx"
+
+
+def supported(location: str | os.PathLike[str]) -> bool:
+    """Whether the model folder is a Transformer + mean pooling (+ Normalize) model.
+
+    Those are the models whose output this backend reproduces; others need ``torch``.
+    """
+    folder = Path(location)
+    if not (folder / "tokenizer.json").is_file() or not (folder / "config.json").is_file():
+        return False
+    try:
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+        if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+            return False
+        pooling_dir = next(m["path"] for m in modules if m["type"].endswith("Pooling"))
+        pooling = json.loads((folder / pooling_dir / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError, StopIteration):
+        return False
+    modes = {k for k, v in pooling.items() if k.startswith("pooling_mode") and v}
+    return modes == {"pooling_mode_mean_tokens"}
+
+
+def _cache_key(folder: Path) -> str:
+    # Path, size and mtime of the weights identify a model version without hashing 90 MB on
+    # every start; the recipe version and opset keep old exports from being reused.
+    digest = hashlib.sha256(f"v{EXPORT_VERSION}-opset{_OPSET}\n".encode())
+    digest.update(str(folder.resolve()).encode())
+    for name in _WEIGHT_FILES:
+        f = folder / name
+        if f.is_file():
+            st = f.stat()
+            digest.update(f"{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def _max_seq_length(folder: Path) -> int:
+    try:
+        cfg = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))
+        return int(cfg["max_seq_length"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        cfg = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        return int(cfg.get("max_position_embeddings", 512))
+    except (OSError, ValueError, TypeError):
+        return 512
+
+
+def export_onnx(folder: Path, out: Path) -> None:
+    """Export the transformer of the model in ``folder`` to ``out`` (atomically)."""
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    model = AutoModel.from_pretrained(str(folder), local_files_only=True)
+
+    class _Hidden(torch.nn.Module):
+        # Only the last hidden state: pooling happens in numpy, where the mask is known.
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    wrapper = _Hidden(model).eval()
+    dummy = torch.ones((1, 8), dtype=torch.int64)
+    axes = {0: "batch", 1: "tokens"}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".export-", suffix=".onnx")
+    os.close(fd)
+    try:
+        # The tracer warns about shape-dependent branches that are fixed for this model.
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                wrapper,
+                (dummy, dummy, torch.zeros_like(dummy)),
+                tmp,
+                input_names=["input_ids", "attention_mask", "token_type_ids"],
+                output_names=["last_hidden_state"],
+                dynamic_axes={
+                    "input_ids": axes,
+                    "attention_mask": axes,
+                    "token_type_ids": axes,
+                    "last_hidden_state": axes,
+                },
+                opset_version=_OPSET,
+                dynamo=False,
+            )
+        os.replace(tmp, out)  # readers never see a half-written file
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def quantize_int8(fp32: Path, out: Path) -> None:
+    """Dynamic int8 quantisation of ``fp32`` into ``out`` (per channel keeps cosine ~0.99)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".quant-", suffix=".onnx")
+    os.close(fd)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # it logs advice about pre-processing to the root logger
+    try:
+        quantize_dynamic(fp32, tmp, weight_type=QuantType.QInt8, per_channel=True)
+        os.replace(tmp, out)
+    finally:
+        root.setLevel(level)
+        Path(tmp).unlink(missing_ok=True)
+
+
+class OnnxEmbedder:
+    """The model run by onnxruntime: fp32 (``quantize=False``) or dynamic int8.
+
+    Exports and loads on first use; :attr:`export_seconds` tells what the export cost (0 when
+    the cached file was used).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        quantize: bool = False,
+        batch_size: int = 32,
+        threads: int | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self._name = canonical_model_name(name)
+        self._folder = Path(resolve_model_location(name))
+        if not supported(self._folder):
+            raise ModelNotFoundError(
+                f"the ONNX backend needs a local sentence-transformers folder with mean pooling; "
+                f"{name!r} is not one: use --backend torch"
+            )
+        self._quantize = quantize
+        self._batch_size = batch_size
+        self._threads = threads
+        self._cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self._max_len = _max_seq_length(self._folder)
+        self._lock = threading.Lock()
+        self._session: Any = None
+        self._batch_tokenizer: Any = None
+        self._span_tokenizer: Any = None
+        self._dimension: int | None = None
+        self._inputs: set[str] = set()
+        self.export_seconds = 0.0
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def backend(self) -> str:
+        """``onnx`` or ``onnx-int8``."""
+        return "onnx-int8" if self._quantize else "onnx"
+
+    @property
+    def model_file(self) -> Path:
+        """Where the ONNX file used by this embedder lives (it may not exist yet)."""
+        root = self._cache_dir or onnx_cache_root() / _cache_key(self._folder)
+        return root / ("model-int8.onnx" if self._quantize else "model.onnx")
+
+    @property
+    def dimension(self) -> int:
+        if self._dimension is None:
+            cfg = json.loads((self._folder / "config.json").read_text(encoding="utf-8"))
+            self._dimension = int(cfg["hidden_size"])
+        return self._dimension
+
+    @property
+    def max_tokens(self) -> int:
+        # [CLS] and [SEP] take two of the model's positions.
+        return self._max_len - 2
+
+    def _ensure(self) -> Any:
+        if self._session is None:
+            with self._lock:
+                if self._session is None:
+                    self._tokenizers()
+                    self._session = self._load_session()
+        return self._session
+
+    def _tokenizers(self) -> tuple[Any, Any]:
+        if self._span_tokenizer is None:
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            from tokenizers import Tokenizer
+
+            batch = Tokenizer.from_file(str(self._folder / "tokenizer.json"))
+            # The file may carry its own truncation/padding: set what sentence-transformers uses.
+            batch.enable_truncation(max_length=self._max_len)
+            pad = batch.token_to_id("[PAD]")
+            batch.enable_padding(pad_id=pad if pad is not None else 0)
+            spans = Tokenizer.from_file(str(self._folder / "tokenizer.json"))
+            spans.no_truncation()
+            spans.no_padding()
+            self._batch_tokenizer = batch
+            self._span_tokenizer = spans
+        return self._batch_tokenizer, self._span_tokenizer
+
+    def _load_session(self) -> Any:
+        import onnxruntime as ort
+
+        path = self.model_file
+        try:
+            if not path.is_file():
+                _log.warning("preparing the ONNX model once (about 10 s) in %s", path.parent)
+                started = time.perf_counter()
+                fp32 = path.with_name("model.onnx")
+                if not fp32.is_file():
+                    export_onnx(self._folder, fp32)
+                if self._quantize:
+                    quantize_int8(fp32, path)
+                self.export_seconds = time.perf_counter() - started
+            options = ort.SessionOptions()
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            if self._threads:
+                options.intra_op_num_threads = self._threads
+            session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # export or load: one message with the way out
+            raise ModelNotFoundError(
+                f"cannot prepare the ONNX model for {self._name!r} at {path} "
+                f"({type(exc).__name__}: {str(exc)[:80]}); use --backend torch"
+            ) from exc
+        self._inputs = {i.name for i in session.get_inputs()}
+        return session
+
+    def warm_up(self) -> None:
+        """Export (if needed) and load the model now rather than on the first question."""
+        self._ensure()
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        session = self._ensure()
+        # Longest first, like sentence-transformers: batches of similar length pad little.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        starts = range(0, len(texts), self._batch_size)
+        if progress:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc="embedding", unit="batch")
+        for start in starts:
+            rows = order[start : start + self._batch_size]
+            encoded = self._batch_tokenizer.encode_batch([texts[i] for i in rows])
+            ids = np.array([e.ids for e in encoded], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+            feed = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feed["token_type_ids"] = np.array([e.type_ids for e in encoded], dtype=np.int64)
+            hidden = session.run(None, feed)[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[rows] = pooled / np.clip(norms, 1e-12, None)
+        return out
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        encoded = self._tokenizers()[1].encode(text, add_special_tokens=False)
+        return [(int(a), int(b)) for a, b in encoded.offsets]

@@ -1,0 +1,152 @@
+"""The ONNX backend: same vectors and tokens as torch, cached export, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import index
+import qa
+from index import ModelNotFoundError, OnnxEmbedder, load_embedder
+from tests.conftest import CORPUS, SEED
+
+TEXTS = [
+    "What are the five functions of diplomacy?",
+    "short",
+    "",
+    "Ünïcode — dashes… and 2026 numbers, café au lait.",
+    "The Internet is governed by many actors. " * 80,  # longer than 256 tokens: truncated
+]
+
+
+@pytest.fixture(scope="module")
+def onnx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="module")
+def onnx_embedder(onnx_dir: Path) -> OnnxEmbedder:
+    embedder = OnnxEmbedder("all-MiniLM-L6-v2", cache_dir=onnx_dir)
+    embedder.warm_up()
+    return embedder
+
+
+@pytest.mark.slow
+def test_fp32_vectors_match_torch(
+    onnx_embedder: OnnxEmbedder, real_embedder: index.Embedder
+) -> None:
+    ours = onnx_embedder.embed(TEXTS)
+    torch_vectors = real_embedder.embed(TEXTS)
+    assert ours.shape == torch_vectors.shape == (len(TEXTS), 384)
+    assert ours.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    cosines = (ours * torch_vectors).sum(axis=1)
+    assert cosines.min() >= 0.99999, cosines
+    assert onnx_embedder.name == real_embedder.name
+    assert onnx_embedder.max_tokens == real_embedder.max_tokens
+    assert onnx_embedder.dimension == real_embedder.dimension
+
+
+@pytest.mark.slow
+def test_token_spans_match_torch(
+    onnx_embedder: OnnxEmbedder, real_embedder: index.Embedder
+) -> None:
+    text = next(CORPUS.glob("*.txt")).read_text(encoding="utf-8")[:20000]
+    assert onnx_embedder.token_spans(text) == real_embedder.token_spans(text)
+    assert len(onnx_embedder.token_spans(TEXTS[-1])) > 256  # spans are never truncated
+
+
+@pytest.mark.slow
+def test_export_is_cached_and_reused(onnx_embedder: OnnxEmbedder, onnx_dir: Path) -> None:
+    assert onnx_embedder.model_file == onnx_dir / "model.onnx"
+    assert onnx_embedder.model_file.is_file()
+    assert onnx_embedder.export_seconds > 0
+    again = OnnxEmbedder("sentence-transformers/all-MiniLM-L6-v2", cache_dir=onnx_dir)
+    np.testing.assert_allclose(again.embed(TEXTS[:2]), onnx_embedder.embed(TEXTS[:2]), atol=1e-6)
+    assert again.export_seconds == 0.0
+    assert not list(onnx_dir.glob(".export-*"))  # no temporary files left behind
+
+
+@pytest.mark.slow
+def test_int8_is_close_to_torch(
+    onnx_embedder: OnnxEmbedder, onnx_dir: Path, real_embedder: index.Embedder
+) -> None:
+    int8 = OnnxEmbedder("all-MiniLM-L6-v2", quantize=True, cache_dir=onnx_dir)
+    vectors = int8.embed(TEXTS)
+    assert int8.model_file.name == "model-int8.onnx" and int8.model_file.is_file()
+    assert int8.model_file.stat().st_size < onnx_embedder.model_file.stat().st_size / 2
+    cosines = (vectors * real_embedder.embed(TEXTS)).sum(axis=1)
+    assert cosines.min() >= 0.95, cosines
+    assert int8.backend == "onnx-int8"
+
+
+@pytest.mark.slow
+def test_index_built_with_torch_answers_the_same_with_onnx(
+    corpus_index: Path, real_embedder: index.Embedder, onnx_embedder: OnnxEmbedder
+) -> None:
+    torch_bot = qa.load(corpus_index, embedder=real_embedder)
+    onnx_bot = qa.load(corpus_index, embedder=onnx_embedder)
+    questions = [json.loads(line)["q"] for line in SEED.read_text(encoding="utf-8").splitlines()]
+    assert len(questions) >= 5
+    for question in questions[:10]:
+        a = torch_bot.retrieve(question, k=5)
+        b = onnx_bot.retrieve(question, k=5)
+        assert [(p.source, p.start) for p in a] == [(p.source, p.start) for p in b], question
+        for x, y in zip(a, b, strict=True):
+            assert abs(x.similarity - y.similarity) < 1e-4
+        qa_, qb = torch_bot.ask(question).quotes, onnx_bot.ask(question).quotes
+        assert [(q.start, q.end) for q in qa_] == [(q.start, q.end) for q in qb], question
+        assert all(abs(x.score - y.score) < 1e-4 for x, y in zip(qa_, qb, strict=True))
+
+
+def test_backend_choice(tmp_path: Path) -> None:
+    assert isinstance(load_embedder("all-MiniLM-L6-v2", backend="onnx"), OnnxEmbedder)
+    auto = load_embedder("all-MiniLM-L6-v2", backend="auto")
+    assert isinstance(auto, OnnxEmbedder) and auto.backend == "onnx"
+    int8 = load_embedder("all-MiniLM-L6-v2", backend="onnx-int8")
+    assert isinstance(int8, OnnxEmbedder) and int8.backend == "onnx-int8"
+    assert isinstance(load_embedder("all-MiniLM-L6-v2"), index.SentenceTransformerEmbedder)
+    with pytest.raises(ModelNotFoundError, match="use one of auto, torch"):
+        load_embedder("all-MiniLM-L6-v2", backend="tensorflow")
+
+
+def test_unsupported_model_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "cls-model"
+    (folder / "1_Pooling").mkdir(parents=True)
+    (folder / "tokenizer.json").write_text("{}", encoding="utf-8")
+    (folder / "config.json").write_text('{"hidden_size": 8}', encoding="utf-8")
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {
+            "idx": 1,
+            "name": "1",
+            "path": "1_Pooling",
+            "type": "sentence_transformers.models.Pooling",
+        },
+    ]
+    (folder / "modules.json").write_text(json.dumps(modules), encoding="utf-8")
+    (folder / "1_Pooling" / "config.json").write_text(
+        '{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false}', encoding="utf-8"
+    )
+    with pytest.raises(ModelNotFoundError, match="--backend torch"):
+        OnnxEmbedder(str(folder))
+    # auto falls back to torch for a model the ONNX backend does not reproduce
+    assert isinstance(load_embedder(str(folder), backend="auto"), index.SentenceTransformerEmbedder)
+    (folder / "1_Pooling" / "config.json").write_text(
+        '{"pooling_mode_mean_tokens": true}', encoding="utf-8"
+    )
+    assert index._onnx.supported(folder)
+
+
+def test_cache_root_follows_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("QA_ONNX_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert index._onnx.onnx_cache_root() == tmp_path / "xdg" / "qa-quotes" / "onnx"
+    monkeypatch.setenv("QA_ONNX_CACHE", str(tmp_path / "mine"))
+    assert index._onnx.onnx_cache_root() == tmp_path / "mine"
+    embedder = OnnxEmbedder("all-MiniLM-L6-v2")
+    assert embedder.model_file.parent.parent == tmp_path / "mine"
+    assert not embedder.model_file.exists()  # nothing is exported before first use
