@@ -33,10 +33,13 @@ from ._read import (
     DEFAULT_MAX_FILE_BYTES,
     SUPPORTED_SUFFIXES,
     Document,
+    Scan,
     find_files,
     parse_document,
     read_document,
+    scan_files,
 )
+from ._remove import remove_source, remove_sources
 from ._store import Manifest, SourceInfo, Store, open_store, read_manifest
 
 __all__ = [
@@ -60,6 +63,7 @@ __all__ = [
     "OnnxEmbedder",
     "QAError",
     "QuestionError",
+    "Scan",
     "SentenceTransformerEmbedder",
     "SourceInfo",
     "Store",
@@ -74,6 +78,9 @@ __all__ = [
     "parse_document",
     "read_document",
     "read_manifest",
+    "remove_source",
+    "remove_sources",
+    "scan_files",
     "split_sentences",
     "terms",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -16,7 +17,7 @@ from ._clean import content_paragraphs
 from ._embed import Embedder
 from ._errors import DocumentError, EmptyCorpusError, IndexCorruptError, IndexNotFoundError
 from ._lexical import Lexical
-from ._read import DEFAULT_MAX_FILE_BYTES, Document, find_files, read_document
+from ._read import DEFAULT_MAX_FILE_BYTES, Document, read_document, scan_files
 from ._store import Manifest, SourceInfo, open_store, write_version, writer_lock
 
 T = TypeVar("T")
@@ -33,6 +34,10 @@ class BuildReport:
     reused: int  # passages whose vectors were kept from the previous version
     removed: tuple[str, ...]  # sources dropped since the previous version
     seconds: float
+    #: Files passed over, as (source, one-line reason); only with ``skip_unreadable=True``.
+    skipped: tuple[tuple[str, str], ...] = ()
+    #: Byte-identical files indexed once, as (source not indexed, source indexed instead).
+    duplicates: tuple[tuple[str, str], ...] = ()
 
 
 def build_index(
@@ -43,19 +48,45 @@ def build_index(
     chunking: ChunkingOptions | None = None,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     progress: bool = False,
+    skip_unreadable: bool = False,
+    lock_timeout: float = 60.0,
 ) -> BuildReport:
     """Index the files and folders in ``paths`` into the index folder ``out``.
 
     Sources whose content is unchanged since the previous version keep their vectors; the
-    new version replaces the old one atomically.
+    new version replaces the old one atomically, and sources no longer found are dropped.
+    Byte-identical files under several names are indexed once, under the first name in
+    order; the others are listed in :attr:`BuildReport.duplicates`, so answers do not repeat.
+    A file that cannot be indexed (unreadable, empty, binary, too large, a broken link)
+    raises :class:`DocumentError`; with ``skip_unreadable=True`` the other files are indexed
+    and the refused ones are listed in :attr:`BuildReport.skipped` instead.
     """
-    files = find_files(paths)
-    documents = [
-        read_document(f, max_bytes=max_file_bytes) for f in _progress(files, progress, "reading")
-    ]
-    return build_from_documents(
-        documents, out, embedder=embedder, chunking=chunking, progress=progress
+    found = scan_files(paths)
+    skipped = list(found.skipped)
+    if skipped and not skip_unreadable:
+        raise DocumentError(skipped[0][1])
+    documents: list[Document] = []
+    for f in _progress(found.files, progress, "reading"):
+        try:
+            documents.append(read_document(f, max_bytes=max_file_bytes))
+        except DocumentError as exc:
+            if not skip_unreadable:
+                raise
+            skipped.append((f.source, str(exc)))
+    if not documents:
+        raise EmptyCorpusError(
+            f"none of the {len(skipped)} file(s) could be indexed; the first: {skipped[0][1]}"
+        )
+    documents, duplicates = _unique(documents)
+    report = build_from_documents(
+        documents,
+        out,
+        embedder=embedder,
+        chunking=chunking,
+        progress=progress,
+        lock_timeout=lock_timeout,
     )
+    return dataclasses.replace(report, skipped=tuple(skipped), duplicates=duplicates)
 
 
 def build_from_documents(
@@ -65,6 +96,7 @@ def build_from_documents(
     embedder: Embedder,
     chunking: ChunkingOptions | None = None,
     progress: bool = False,
+    lock_timeout: float = 60.0,
 ) -> BuildReport:
     """Index documents that are already in memory (used by evaluation and uploads)."""
     started = time.perf_counter()
@@ -81,7 +113,7 @@ def build_from_documents(
             f"{embedder.max_tokens}; use --chunk-tokens {embedder.max_tokens} or less"
         )
     root = Path(out)
-    with writer_lock(root):
+    with writer_lock(root, timeout=lock_timeout):
         previous = _reusable(root, embedder.name, options)
         pieces = [
             _cut(doc, embedder, options) for doc in _progress(documents, progress, "chunking")
@@ -129,6 +161,19 @@ def build_from_documents(
         removed=removed,
         seconds=time.perf_counter() - started,
     )
+
+
+def _unique(documents: Sequence[Document]) -> tuple[list[Document], tuple[tuple[str, str], ...]]:
+    first: dict[str, str] = {}
+    kept: list[Document] = []
+    duplicates: list[tuple[str, str]] = []
+    for doc in documents:
+        if doc.sha256 in first:
+            duplicates.append((doc.source, first[doc.sha256]))
+        else:
+            first[doc.sha256] = doc.source
+            kept.append(doc)
+    return kept, tuple(duplicates)
 
 
 _Pieces = tuple[list[tuple[int, int]], list[tuple[int, int]]]  # sentences, passage spans

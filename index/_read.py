@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,16 +37,37 @@ class SourceFile:
     source: str
 
 
+@dataclass(frozen=True)
+class Scan:
+    """What :func:`scan_files` found: files to read, and entries it could not use."""
+
+    files: list[SourceFile]
+    skipped: list[tuple[str, str]]  # (source, one-line reason)
+
+
 def find_files(paths: Sequence[str | os.PathLike[str]]) -> list[SourceFile]:
     """Expand files and folders into the supported files below them, named relative to a root.
 
     Source names are paths relative to the common folder of the arguments, so that two files
-    called ``notes.txt`` in different folders keep different names.
+    called ``notes.txt`` in different folders keep different names. Entries that cannot be
+    used (broken links, link loops) are left out; :func:`scan_files` reports them.
+    """
+    return scan_files(paths).files
+
+
+def scan_files(paths: Sequence[str | os.PathLike[str]]) -> Scan:
+    """Like :func:`find_files`, and also report entries inside folders that cannot be used.
+
+    Files of other types are passed over without a report (a folder of documents often holds
+    images and the like). A supported name that is not a readable regular file (a broken link,
+    a link loop, a pipe) and a link to a folder (not followed, so a link loop cannot recurse)
+    are reported in :attr:`Scan.skipped`.
     """
     if not paths:
         raise EmptyCorpusError("no documents given: name at least one file or folder to index")
     roots: list[Path] = []
     found: list[Path] = []
+    odd: list[Path] = []
     for raw in paths:
         path = Path(raw).expanduser()
         if not path.exists():
@@ -53,7 +75,7 @@ def find_files(paths: Sequence[str | os.PathLike[str]]) -> list[SourceFile]:
         path = path.resolve()
         if path.is_dir():
             roots.append(path)
-            found.extend(_walk(path))
+            _walk(path, found, odd)
         else:
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 raise DocumentError(
@@ -63,32 +85,51 @@ def find_files(paths: Sequence[str | os.PathLike[str]]) -> list[SourceFile]:
             roots.append(path.parent)
             found.append(path)
     base = Path(os.path.commonpath([str(r) for r in roots]))
-    unique = sorted(set(found))
-    files = [SourceFile(p, p.relative_to(base).as_posix()) for p in unique]
-    if not files:
+    files = [SourceFile(p, p.relative_to(base).as_posix()) for p in sorted(set(found))]
+    skipped = [_why_unusable(p, p.relative_to(base).as_posix()) for p in sorted(set(odd))]
+    if not files and not skipped:
         raise EmptyCorpusError(
             f"no readable documents in {', '.join(str(p) for p in paths)}; "
             f"add files ending in {', '.join(sorted(SUPPORTED_SUFFIXES))}"
         )
-    return files
+    return Scan(files, skipped)
 
 
-def _walk(folder: Path) -> Iterable[Path]:
+def _walk(folder: Path, found: list[Path], odd: list[Path]) -> None:
     # os.walk does not follow symlinked folders, so a link loop cannot recurse forever.
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in list(dirnames):
+            if (Path(dirpath) / name).is_symlink():
+                odd.append(Path(dirpath) / name)
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
             path = Path(dirpath) / name
-            if path.suffix.lower() in SUPPORTED_SUFFIXES and path.is_file():
-                yield path
+            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+                (found if path.is_file() else odd).append(path)
+
+
+def _why_unusable(path: Path, source: str) -> tuple[str, str]:
+    try:
+        info = path.stat()
+    except OSError as exc:
+        kind = "a broken link" if path.is_symlink() else "unreadable"
+        return source, f"{source}: {kind} ({exc.strerror}); fix or remove it"
+    if stat.S_ISDIR(info.st_mode):
+        return source, f"{source}: a link to a folder, not followed; name the folder itself"
+    return source, f"{source}: not a regular file; index text, Markdown, HTML or PDF files"
 
 
 def read_document(file: SourceFile, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Document:
     """Read one file into a :class:`Document`, raising :class:`DocumentError` with the fix."""
     try:
-        size = file.path.stat().st_size
+        info = file.path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a pipe or device would block or never end
+            raise DocumentError(
+                f"{file.source}: not a regular file; index text, Markdown, HTML or PDF files"
+            )
+        size = info.st_size
         if size > max_bytes:
             raise DocumentError(
                 f"{file.source}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit; "

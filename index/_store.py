@@ -194,7 +194,10 @@ def live_version(path: Path) -> Path:
 
 def read_manifest(path: Path) -> Manifest:
     """Read and check the manifest of the index at ``path``."""
-    version = live_version(path)
+    return _manifest_at(live_version(path), path)
+
+
+def _manifest_at(version: Path, path: Path) -> Manifest:
     try:
         raw = (version / _MANIFEST).read_text(encoding="utf-8")
         data = json.loads(raw)
@@ -217,11 +220,23 @@ def read_manifest(path: Path) -> Manifest:
 
 def open_store(path: str | os.PathLike[str]) -> Store:
     """Load the index at ``path`` into memory."""
+    root = Path(path)
+    # A writer may make a new version live, and prune this one, while it is being read:
+    # a failed read is retried on the new version, so readers never see a half-gone one.
+    for attempt in range(5):
+        name = _current_name(root)
+        try:
+            version = live_version(root)
+            return _load(root, version, _manifest_at(version, root))
+        except IndexCorruptError:
+            if attempt == 4 or _current_name(root) == name:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _load(root: Path, version: Path, manifest: Manifest) -> Store:
     import faiss
 
-    root = Path(path)
-    manifest = read_manifest(root)
-    version = live_version(root)
     try:
         documents = [
             Document(
@@ -249,7 +264,11 @@ def open_store(path: str | os.PathLike[str]) -> Store:
         or vectors.ntotal != n
         or vectors.d != manifest.dimension
         or len(documents) != len(manifest.sources)
-        or (n and int(passages[:, 0].max()) >= len(documents))
+        or [d.source for d in documents] != [s.source for s in manifest.sources]
+        or sentences.ndim != 2
+        or sentences.shape[1:] != (3,)
+        or not _spans_fit(passages, documents)
+        or not _spans_fit(sentences, documents)
     ):
         raise IndexCorruptError(
             f"index at {root} is inconsistent (files do not match the manifest); "
@@ -263,6 +282,19 @@ def open_store(path: str | os.PathLike[str]) -> Store:
         sentences=sentences,
         vectors=vectors,
         lexical=lexical,
+    )
+
+
+def _spans_fit(spans: np.ndarray, documents: Sequence[Document]) -> bool:
+    # Every (document, start, end) row must point inside its document's text.
+    if not len(spans):
+        return True
+    doc = spans[:, 0]
+    if int(doc.min()) < 0 or int(doc.max()) >= len(documents):
+        return False
+    lengths = np.array([len(d.text) for d in documents], dtype=np.int64)
+    return bool(
+        np.all((spans[:, 1] >= 0) & (spans[:, 1] <= spans[:, 2]) & (spans[:, 2] <= lengths[doc]))
     )
 
 

@@ -25,6 +25,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=DEFAULT_INDEX, help=f"index folder (default {DEFAULT_INDEX})")
     _model_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="stop at the first file that cannot be indexed (default: skip it and list it)",
+    )
+
+    p = sub.add_parser("remove", help="remove sources from an index (no re-embedding)")
+    p.add_argument("sources", nargs="+", metavar="SOURCE", help="source name as answers cite it")
+    p.add_argument("--index", default=DEFAULT_INDEX, help=f"index folder (default {DEFAULT_INDEX})")
 
     p = sub.add_parser("ask", help="ask a question of an index")
     p.add_argument("question")
@@ -78,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _index(args)
         if args.command == "ask":
             return _ask(args)
+        if args.command == "remove":
+            return _remove(args)
         return _serve(args)
     except qa.QAError as exc:
         print(f"qa: error: {exc}", file=sys.stderr)
@@ -94,7 +105,12 @@ def _build(args: argparse.Namespace, paths: Sequence[str], out: str, *, progress
         chunking=index.ChunkingOptions(max_tokens=args.chunk_tokens),
         max_file_bytes=int(args.max_file_mb * 1e6),
         progress=progress,
+        skip_unreadable=not getattr(args, "strict", False),
     )
+    for _, message in report.skipped:
+        print(f"qa: skipped {message}", file=sys.stderr)
+    for duplicate, kept in report.duplicates:
+        print(f"qa: {duplicate} is the same file as {kept}; indexed once", file=sys.stderr)
     removed = f", dropped {len(report.removed)}" if report.removed else ""
     print(
         f"indexed {report.documents} document(s) into {report.passages} passages at "
@@ -106,6 +122,16 @@ def _build(args: argparse.Namespace, paths: Sequence[str], out: str, *, progress
 
 def _index(args: argparse.Namespace) -> int:
     _build(args, args.paths, args.out, progress=not args.quiet)
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    report = index.remove_sources(args.index, args.sources)
+    print(
+        f"removed {', '.join(report.removed)} from {report.path}: "
+        f"{report.documents} document(s), {report.passages} passages left",
+        file=sys.stderr,
+    )
     return 0
 
 
