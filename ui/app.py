@@ -1,56 +1,360 @@
-"""The Gradio web chat. The chat function is a plain ``fn(message, history)``."""
+"""The Gradio web chat: answers with highlighted quotes, a sources panel, settings, uploads.
+
+The chat function is a plain ``fn(message, history)`` (see :func:`chat_function`); the page
+adds the sources panel and the document list around it. ``ask`` is a JSON API endpoint::
+
+    from gradio_client import Client
+    Client("http://127.0.0.1:7860/").predict("What is cyber diplomacy?", 5, "hybrid",
+                                             api_name="/ask")
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from typing import Any
 
+import index
 import qa
 
 from ._defaults import DEFAULT_HOST, DEFAULT_PORT, quiet_network
+from ._examples import example_questions
+from ._uploads import Library
+from ._views import chat_markdown, documents_html, sources_html, upload_markdown
+
+#: Most passages one question may ask for (the page's slider and the API).
+MAX_K = 50
+
+_COPY_JS = """
+element.addEventListener('click', async (event) => {
+  const button = event.target.closest('button[data-copy]');
+  if (!button) return;
+  const text = button.dataset.copy;
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch (error) {
+    // Not a secure context (served to another machine over http): the old way still works.
+    const area = document.createElement('textarea');
+    area.value = text;
+    document.body.appendChild(area);
+    area.select();
+    document.execCommand('copy');
+    area.remove();
+  }
+  button.dataset.label = button.dataset.label || button.textContent;
+  button.textContent = 'Copied';
+  setTimeout(() => { button.textContent = button.dataset.label; }, 1500);
+});
+"""
+
+_CSS = """
+.qa-sources { display: flex; flex-direction: column; gap: 10px; }
+.qa-empty { color: var(--body-text-color-subdued); padding: 8px 2px; }
+.qa-sources-title { font-weight: 600; color: var(--body-text-color); }
+.qa-card { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg);
+  padding: 10px 12px; background: var(--background-fill-secondary);
+  color: var(--body-text-color); }
+.qa-card-head { display: flex; flex-wrap: wrap; gap: 4px 8px; align-items: baseline;
+  font-size: var(--text-sm); }
+.qa-rank { font-weight: 700; color: var(--color-accent); }
+.qa-source { font-weight: 600; overflow-wrap: anywhere; }
+.qa-where { color: var(--body-text-color-subdued); }
+.qa-rel { border-radius: 999px; padding: 0 8px; font-size: var(--text-xs);
+  border: 1px solid var(--border-color-primary); }
+.qa-rel-high { background: rgba(34, 197, 94, 0.18); }
+.qa-rel-medium { background: rgba(234, 179, 8, 0.18); }
+.qa-rel-low { background: rgba(148, 163, 184, 0.18); }
+.qa-passage, .qa-context-text { white-space: pre-wrap; overflow-wrap: anywhere;
+  margin-top: 6px; line-height: 1.5; font-size: var(--text-md); }
+.qa-context summary { cursor: pointer; margin-top: 6px; font-size: var(--text-sm);
+  color: var(--color-accent); }
+.qa-context-text { max-height: 320px; overflow-y: auto; padding: 6px 8px;
+  border-left: 3px solid var(--color-accent); background: var(--background-fill-primary); }
+.qa-muted { color: var(--body-text-color-subdued); }
+.qa-actions { margin-top: 8px; display: flex; flex-wrap: wrap; gap: 6px; }
+.qa-copy { font-size: var(--text-sm); padding: 2px 10px; border-radius: var(--radius-md);
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-primary);
+  color: var(--body-text-color); cursor: pointer; }
+.qa-copy:hover, .qa-copy:focus-visible { border-color: var(--color-accent); }
+mark { background: #fde047; color: #111827; border-radius: 2px; padding: 0 1px; }
+.qa-docs table { width: 100%; border-collapse: collapse; font-size: var(--text-sm); }
+.qa-docs th, .qa-docs td { text-align: left; padding: 4px 6px;
+  border-bottom: 1px solid var(--border-color-primary); }
+.qa-docs .qa-num { text-align: right; }
+.qa-doc-name { overflow-wrap: anywhere; }
+@media (max-width: 640px) {
+  .qa-docs th:nth-child(2), .qa-docs td:nth-child(2),
+  .qa-docs th:nth-child(3), .qa-docs td:nth-child(3) { display: none; }
+}
+"""
 
 
-def chat_function(bot: qa.Bot) -> Callable[[str, list[Any]], str]:
-    """The chat function for ``bot``: a question in, the answer's Markdown out."""
+def _library(target: qa.Bot | Library) -> Library:
+    return target if isinstance(target, Library) else Library(target)
 
-    def respond(message: str, history: list[Any]) -> str:
+
+def _answer(
+    library: Library, message: str, *, k: int, mode: str, search_only: bool
+) -> tuple[qa.Bot, qa.Answer]:
+    bot = library.bot  # one version of the index for the whole turn
+    k = int(k)
+    if not 1 <= k <= MAX_K:
+        raise qa.QuestionError(f"ask for 1 to {MAX_K} passages, not {k}")
+    if search_only:
+        passages = tuple(bot.retrieve(message, k=k, mode=mode))  # type: ignore[arg-type]
+        best = max((p.similarity for p in passages), default=0.0)
+        answer = qa.Answer(qa.clean_question(message), False, (), passages, best)
+        return bot, answer
+    return bot, bot.ask(message, k=k, mode=mode)  # type: ignore[arg-type]
+
+
+def chat_function(target: qa.Bot | Library) -> Callable[..., str]:
+    """The chat function: ``fn(message, history)`` returns the answer as Markdown.
+
+    Optional ``k``, ``mode`` and ``search_only`` follow the page's settings.
+    """
+    library = _library(target)
+
+    def respond(
+        message: str,
+        history: list[Any],
+        k: int = 5,
+        mode: str = "hybrid",
+        search_only: bool = False,
+    ) -> str:
         try:
-            return bot.ask(message).markdown
+            bot, answer = _answer(library, message, k=k, mode=mode, search_only=search_only)
         except qa.QAError as exc:
             return f"**Cannot answer:** {exc}"
+        return chat_markdown(answer, threshold=bot.threshold, search_only=search_only)
 
     return respond
 
 
-def example_questions(bot: qa.Bot, *, limit: int = 3) -> list[str]:
-    """Questions that fit the loaded corpus, made from the documents' titles."""
-    out = []
-    for doc in bot.store.documents[:limit]:
-        title = doc.title.strip().rstrip("?.!")
-        if title:
-            out.append(f"What does the document say about {title}?")
-    return out
+def answer_json(answer: qa.Answer, *, threshold: float) -> dict[str, Any]:
+    """An answer as JSON-ready data: found, quotes and passages with sources and offsets."""
+    data = asdict(answer)
+    data["threshold"] = threshold
+    return data
 
 
-def build_app(bot: qa.Bot) -> Any:
-    """The Gradio Blocks app for ``bot``."""
+def build_app(
+    bot: qa.Bot | Library,
+    *,
+    examples: Sequence[str] = (),
+) -> Any:
+    """The Gradio Blocks app for ``bot`` (or a :class:`Library` with its upload settings)."""
     quiet_network()
     import gradio as gr
 
-    return gr.ChatInterface(
-        chat_function(bot),
-        title="Ask the documents",
-        description=(
-            f"Answers are exact quotes from {len(bot.sources)} indexed document(s), "
-            "highlighted in their passage, with source and position."
-        ),
-        examples=example_questions(bot) or None,
-        api_name="chat",
-        flagging_mode="never",
+    library = _library(bot)
+    chat = chat_function(library)
+
+    def sources_panel(answer: qa.Answer | None, bot: qa.Bot, search_only: bool) -> str:
+        return sources_html(
+            answer, document=bot.document, threshold=bot.threshold, search_only=search_only
+        )
+
+    def respond(
+        message: str, history: list[Any], k: float, mode: str, search_only: bool
+    ) -> tuple[list[Any], str, str]:
+        history = list(history or [])
+        try:
+            bot, answer = _answer(library, message, k=int(k), mode=mode, search_only=search_only)
+        except qa.QAError as exc:
+            reply, panel = f"**Cannot answer:** {exc}", gr.skip()
+        else:
+            reply = chat_markdown(answer, threshold=bot.threshold, search_only=search_only)
+            panel = sources_panel(answer, bot, search_only)
+        history.append({"role": "user", "content": _escape(message)})
+        history.append({"role": "assistant", "content": reply})
+        return history, panel, ""
+
+    def ask(question: str, k: int = 5, mode: str = "hybrid") -> dict[str, Any]:
+        """Answer a question: found, quotes (text, source, start, end, location, score) and
+        the passages used (text, source, offsets, score, similarity)."""
+        try:
+            bot, answer = _answer(library, question, k=k, mode=mode, search_only=False)
+        except qa.QAError as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        return answer_json(answer, threshold=bot.threshold)
+
+    def documents_state() -> tuple[str, Any]:
+        names = [s.source for s in library.sources()]
+        return documents_html(library.sources()), gr.update(choices=names, value=None)
+
+    tracker = gr.Progress(track_tqdm=True)  # the embedding's progress bar shows on the page
+
+    def on_upload(files: list[str] | None, progress: Any = tracker) -> tuple[Any, ...]:
+        if not files:
+            return (gr.skip(),) * 4
+        try:
+            report = library.add(files, on_progress=lambda f, what: progress(f, desc=what))
+        except qa.QAError as exc:
+            return (
+                f"**Could not update the index:** {_escape(str(exc))}",
+                *documents_state(),
+                None,
+            )
+        failed = [(f.name, f.message) for f in report.failed]
+        message = upload_markdown(report.added, failed, report.documents)
+        return (message, *documents_state(), None)
+
+    def on_remove(source: str | None) -> tuple[Any, ...]:
+        if not source:
+            return ("Choose a document to remove.", *documents_state())
+        try:
+            library.remove(source)
+        except qa.QAError as exc:
+            return (f"**Not removed:** {_escape(str(exc))}", *documents_state())
+        return (f"**Removed** {_escape(source)}.", *documents_state())
+
+    current = library.bot
+    questions = example_questions(current.store.documents, configured=examples)
+    with gr.Blocks(title="Ask the documents", analytics_enabled=False) as app:
+        gr.Markdown(
+            "## Ask the documents\n"
+            "Answers are exact quotes from the indexed documents, highlighted in their "
+            "passage, with the source and position. Nothing is written by a language model.",
+            elem_id="qa-intro",
+        )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=320):
+                chatbot = gr.Chatbot(
+                    label="Chat",
+                    elem_id="qa-chat",
+                    height=480,
+                    latex_delimiters=[],
+                    feedback_options=None,
+                    buttons=["copy"],
+                    placeholder="Ask a question about the documents.",
+                )
+                with gr.Row(equal_height=True):
+                    box = gr.Textbox(
+                        show_label=False,
+                        placeholder="Type a question and press Enter",
+                        elem_id="qa-question",
+                        scale=5,
+                        min_width=180,
+                        autofocus=True,
+                        max_length=qa_max_chars(),
+                    )
+                    send = gr.Button("Ask", variant="primary", scale=1, min_width=70)
+                if questions:
+                    gr.Examples(
+                        examples=[[q] for q in questions],
+                        inputs=[box],
+                        label="Example questions",
+                        elem_id="qa-examples",
+                    )
+                with gr.Accordion("Settings", open=False, elem_id="qa-settings"):
+                    k = gr.Slider(1, 20, value=5, step=1, label="Passages to retrieve")
+                    mode = gr.Radio(list(qa.MODES), value="hybrid", label="Search mode")
+                    search_only = gr.Checkbox(
+                        False, label="Search only: show the passages without picking an answer"
+                    )
+            with gr.Column(scale=2, min_width=300):
+                gr.Markdown("### Sources")
+                panel = gr.HTML(
+                    sources_html(None, document=current.document, threshold=current.threshold),
+                    elem_id="qa-sources",
+                    js_on_load=_COPY_JS,
+                )
+        with gr.Accordion("Documents", open=False, elem_id="qa-documents"):
+            upload = gr.File(
+                label="Add documents (.txt, .md, .html, .pdf)",
+                file_count="multiple",
+                file_types=sorted(index.SUPPORTED_SUFFIXES),
+                elem_id="qa-upload",
+            )
+            status = gr.Markdown(elem_id="qa-upload-status")
+            doc_list = gr.HTML(documents_html(library.sources()), elem_id="qa-doc-list")
+            with gr.Row(equal_height=True):
+                pick = gr.Dropdown(
+                    [s.source for s in library.sources()],
+                    value=None,
+                    label="Document to remove",
+                    elem_id="qa-remove-pick",
+                    scale=3,
+                )
+                remove = gr.Button("Remove from index", variant="stop", scale=1)
+
+        inputs = [box, chatbot, k, mode, search_only]
+        outputs = [chatbot, panel, box]
+        box.submit(respond, inputs, outputs, api_visibility="private")
+        send.click(respond, inputs, outputs, api_visibility="private")
+        upload.upload(
+            on_upload, [upload], [status, doc_list, pick, upload], api_visibility="private"
+        )
+        remove.click(on_remove, [pick], [status, doc_list, pick], api_visibility="private")
+        gr.api(ask, api_name="ask")  # type: ignore[attr-defined]
+        gr.api(chat, api_name="chat", api_visibility="undocumented")  # type: ignore[attr-defined]
+    return app
+
+
+def qa_max_chars() -> int:
+    """Longest question the page accepts (the bot's own limit)."""
+    from qa._bot import MAX_QUESTION_CHARS
+
+    return MAX_QUESTION_CHARS
+
+
+def _escape(text: str) -> str:
+    from qa._render import escape
+
+    return escape(text)
+
+
+def launch_options(*, host: str, port: int, max_file_bytes: int) -> dict[str, Any]:
+    """Options for ``Blocks.launch``: local by default, never a share link, no calls home."""
+    import gradio as gr
+
+    system = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"]
+    mono = ["ui-monospace", "SFMono-Regular", "Menlo", "monospace"]
+    return {
+        "server_name": host,
+        "server_port": port,
+        "share": False,
+        "show_error": False,
+        "footer_links": ["api"],
+        "ssr_mode": False,
+        "pwa": False,
+        "mcp_server": False,
+        "max_file_size": max_file_bytes,
+        # System fonts: the default theme would fetch its fonts from Google.
+        "theme": gr.themes.Soft(font=system, font_mono=mono),
+        "css": _CSS,
+        "quiet": True,
+    }
+
+
+def start(
+    bot: qa.Bot | Library,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    examples: Sequence[str] = (),
+) -> tuple[Any, str]:
+    """Start the web chat in the background; return the app and its URL (``app.close()``)."""
+    library = _library(bot)
+    app = build_app(library, examples=examples)
+    _, url, _ = app.launch(
+        prevent_thread_lock=True,
+        **launch_options(host=host, port=port, max_file_bytes=library.max_file_bytes),
     )
+    return app, url
 
 
-def serve(bot: qa.Bot, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+def serve(
+    bot: qa.Bot | Library,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    examples: Sequence[str] = (),
+) -> None:
     """Start the web chat and block until it is stopped."""
-    app = build_app(bot)
-    app.launch(server_name=host, server_port=port, share=False, show_error=False, footer_links=[])
+    library = _library(bot)
+    app = build_app(library, examples=examples)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"qa: serving on {host}:{port}: anyone who can reach this machine can use it")
+    app.launch(**launch_options(host=host, port=port, max_file_bytes=library.max_file_bytes))

@@ -1,0 +1,236 @@
+"""The web chat's parts without a server: uploads, example questions, escaping, chat function."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+
+import index
+import qa
+from tests.fakes import FakeEmbedder
+from ui._examples import example_questions
+from ui._uploads import UPLOAD_PREFIX, Library, build_keeping_uploads, safe_name
+from ui._views import chat_markdown, citation, documents_html, sources_html
+from ui.app import answer_json, chat_function
+
+TEA = (
+    "Green tea comes from the leaves of Camellia sinensis. It is steamed or pan-fired.\n\n"
+    "Black tea is fully oxidised before it is dried, which gives it a darker colour.\n"
+)
+
+
+@pytest.fixture
+def library(tmp_path: Path, fake_embedder: FakeEmbedder) -> Library:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "tea.txt").write_text(TEA, encoding="utf-8")
+    out = tmp_path / "idx"
+    chunking = index.ChunkingOptions(max_tokens=30)
+    index.build_index([docs], out, embedder=fake_embedder, chunking=chunking)
+    return Library(qa.load(out, embedder=fake_embedder))
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("notes.txt", "notes.txt"),
+        ("../../x.txt", "x.txt"),
+        ("..\\..\\evil.md", "evil.md"),
+        ("/etc/passwd", "passwd"),
+        ("C:report.PDF", "report.pdf"),
+        (".hidden.txt", "hidden.txt"),
+        ("a<b>|c.html", "a_b_c.html"),
+        ("line\nbreak.txt", "linebreak.txt"),
+        ("", "upload"),
+        ("..", "upload"),
+    ],
+)
+def test_safe_name_stays_inside_the_folder(raw: str, expected: str) -> None:
+    assert safe_name(raw) == expected
+    assert "/" not in safe_name(raw) and "\\" not in safe_name(raw)
+
+
+def test_upload_is_answerable_at_once_and_kept_on_disk(library: Library, tmp_path: Path) -> None:
+    before = (library.index_dir / "CURRENT").read_text()
+    src = tmp_path / "in" / "../in2"
+    src.mkdir(parents=True)
+    f = src / "kites.txt"
+    f.write_text("Box kites were invented by Lawrence Hargrave in 1893.\n", encoding="utf-8")
+    report = library.add([f])
+    assert report.added == (UPLOAD_PREFIX + "kites.txt",)
+    assert report.failed == () and report.documents == 2
+    assert (library.index_dir / "CURRENT").read_text() != before  # a new version went live
+    assert (library.upload_dir / "kites.txt").read_bytes() == f.read_bytes()
+    top = library.bot.retrieve("Who invented box kites?", k=1)[0]
+    assert top.source == "uploads/kites.txt" and "Hargrave" in top.text
+    # A fresh load of the index on disk sees the same thing: the upload was written, not cached.
+    again = qa.load(library.index_dir, embedder=library.bot.embedder)
+    assert "uploads/kites.txt" in again.sources
+
+
+def test_upload_reports_unreadable_files_and_indexes_the_rest(
+    library: Library, tmp_path: Path
+) -> None:
+    good = tmp_path / "good.md"
+    good.write_text("# Bees\n\nBees make honey from nectar.\n", encoding="utf-8")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("   \n", encoding="utf-8")
+    binary = tmp_path / "blob.txt"
+    binary.write_bytes(b"\x00\x01\x02binary")
+    exe = tmp_path / "tool.exe"
+    exe.write_bytes(b"MZ")
+    report = library.add([good, empty, binary, exe])
+    assert report.added == ("uploads/good.md",)
+    reasons = {f.name: f.message for f in report.failed}
+    assert set(reasons) == {"empty.txt", "blob.txt", "tool.exe"}
+    assert "no text" in reasons["empty.txt"]
+    assert "binary" in reasons["blob.txt"]
+    assert "unsupported file type" in reasons["tool.exe"]
+    assert not (library.upload_dir / "empty.txt").exists()
+
+
+def test_failed_upload_changes_nothing(library: Library, tmp_path: Path) -> None:
+    before = (library.index_dir / "CURRENT").read_text()
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    report = library.add([empty])
+    assert report.added == () and len(report.failed) == 1
+    assert (library.index_dir / "CURRENT").read_text() == before
+
+
+def test_traversal_name_is_written_inside_the_upload_folder(
+    library: Library, tmp_path: Path
+) -> None:
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    # The browser sends only a name; a hostile client may send "../../x": the name is cleaned.
+    evil = deep / "..%2F..%2Fx.txt"
+    evil.write_text("Owls hunt at night using their hearing.\n", encoding="utf-8")
+    report = library.add([evil])
+    (name,) = report.added
+    written = library.upload_dir / name.removeprefix(UPLOAD_PREFIX)
+    assert written.is_file() and written.resolve().parent == library.upload_dir.resolve()
+
+
+def test_remove_takes_the_document_and_its_file_out(library: Library, tmp_path: Path) -> None:
+    f = tmp_path / "owls.txt"
+    f.write_text("Owls hunt at night using their hearing.\n", encoding="utf-8")
+    library.add([f])
+    library.remove("uploads/owls.txt")
+    assert "uploads/owls.txt" not in library.bot.sources
+    assert not (library.upload_dir / "owls.txt").exists()
+    with pytest.raises(qa.DocumentError, match="not in the index"):
+        library.remove("uploads/owls.txt")
+    with pytest.raises(qa.EmptyCorpusError, match="only document"):
+        library.remove("tea.txt")
+    assert library.bot.sources == ["tea.txt"]
+
+
+def test_restart_with_folders_keeps_uploads(library: Library, tmp_path: Path) -> None:
+    f = tmp_path / "owls.txt"
+    f.write_text("Owls hunt at night using their hearing.\n", encoding="utf-8")
+    library.add([f])
+    report = build_keeping_uploads(
+        [tmp_path / "docs"],
+        library.index_dir,
+        embedder=library.bot.embedder,
+        chunking=library.bot.store.manifest.chunking,
+    )
+    assert report.documents == 2 and report.embedded == 0  # everything reused
+    assert sorted(qa.load(library.index_dir, embedder=library.bot.embedder).sources) == [
+        "tea.txt",
+        "uploads/owls.txt",
+    ]
+
+
+def _doc(source: str, text: str, kind: str = "text", title: str = "") -> index.Document:
+    return index.Document(source, title or source, text, kind, "0" * 64)
+
+
+def test_example_questions_come_from_the_documents() -> None:
+    docs = [
+        _doc(
+            "a.md",
+            "# Growing tomatoes\n\nTomatoes need sun.\n\n## Why do leaves curl?\n\n"
+            "Heat makes leaves curl.\n",
+            "markdown",
+            "Growing tomatoes",
+        ),
+        _doc(
+            "b.txt",
+            "Is coffee bad for sleep? | Health Site\n\nCaffeine stays for hours.\n",
+            title="Is coffee bad for sleep? | Health Site",
+        ),
+    ]
+    questions = example_questions(docs, limit=4)
+    assert "Why do leaves curl?" in questions
+    assert "Is coffee bad for sleep?" in questions  # the site name is cut off
+    assert "What does the text say about Growing tomatoes?" in questions
+    # Every document gets a turn before any gets a second one.
+    assert {questions[0], questions[1]} & {"Is coffee bad for sleep?"}
+    other = example_questions([_doc("c.txt", "Rust and ownership\n\nBorrowing rules.\n")])
+    assert other == ["What does the text say about Rust and ownership?"]
+
+
+def test_configured_example_questions_come_first() -> None:
+    docs = [_doc("b.txt", "Is coffee bad for sleep?\n\nCaffeine stays for hours.\n")]
+    questions = example_questions(docs, configured=["  How long does caffeine last? "], limit=2)
+    assert questions == ["How long does caffeine last?", "Is coffee bad for sleep?"]
+
+
+EVIL = (
+    'Safe words <script>window.__xss=1</script> and <img src=x onerror="alert(1)"> '
+    "[x](javascript:alert(1)) end."
+)
+
+
+def _evil_answer() -> tuple[qa.Answer, str]:
+    passage = qa.Passage(EVIL, "e<vil>.txt", 0, len(EVIL), 1.0, 0.9, "line 1")
+    start = EVIL.index("<script>")
+    quote = qa.Quote(EVIL[start : start + 38], "e<vil>.txt", start, start + 38, 0.9, "line 1", 0)
+    return qa.Answer("q", True, (quote,), (passage,), 0.9), EVIL
+
+
+def test_sources_panel_escapes_document_text() -> None:
+    answer, text = _evil_answer()
+    out = sources_html(answer, document=lambda s: text, threshold=0.3)
+    assert "<script>" not in out and "<img" not in out and "<vil>" not in out
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in out
+    assert "<mark>&lt;script&gt;" in out  # the quote is highlighted, as text
+    assert 'data-copy="&#x201c;' in out or 'data-copy="\u201c' in out
+    assert html.escape(citation(answer.quotes[0]), quote=True) in out
+
+
+def test_chat_reply_escapes_document_text() -> None:
+    answer, _ = _evil_answer()
+    reply = chat_markdown(answer, threshold=0.3)
+    assert "<script>" not in reply and "<img" not in reply and "](javascript" not in reply
+    assert "<mark>" in reply
+    listing = chat_markdown(answer, threshold=0.3, search_only=True)
+    assert listing.startswith("**Search only:**") and "<script>" not in listing
+
+
+def test_documents_list_escapes_names() -> None:
+    info = index.SourceInfo("uploads/<b>x.txt", "h", "<i>t</i>", "text", 10, 1)
+    out = documents_html([info])
+    assert "<b>" not in out and "&lt;b&gt;x.txt" in out and "1 document(s)" in out
+
+
+def test_chat_function_is_plain(library: Library) -> None:
+    fn = chat_function(library.bot)
+    reply = fn("Where does green tea come from?", [])
+    assert isinstance(reply, str) and "Camellia sinensis" in reply
+    assert fn("   ", []).startswith("**Cannot answer:** the question is empty")
+    assert fn("tea", [], 2, "keyword", True).startswith("**Search only:**")
+    assert "ask for 1 to 50" in fn("tea", [], 500)
+
+
+def test_answer_json_has_offsets(library: Library) -> None:
+    answer = library.bot.ask("Where does green tea come from?")
+    data = answer_json(answer, threshold=library.bot.threshold)
+    assert data["found"] is answer.found and data["threshold"] == library.bot.threshold
+    for p in data["passages"]:
+        assert library.bot.document(p["source"])[p["start"] : p["end"]] == p["text"]
+        assert {"score", "similarity", "location"} <= set(p)

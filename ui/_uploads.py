@@ -1,0 +1,256 @@
+"""Adding and removing documents from the web page: the index on disk and the live bot.
+
+Uploaded files are copied into an upload folder (``<index>/uploads`` unless configured) under
+cleaned names, and indexed under the source name ``uploads/<name>``. Every change writes a new
+index version atomically (``index.build_from_documents``, which keeps the vectors of unchanged
+sources) and then swaps a freshly loaded bot in, so the next question sees the new text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import unicodedata
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import index
+import qa
+
+#: Source names of uploaded documents start with this, so they never clash with indexed folders.
+UPLOAD_PREFIX = "uploads/"
+_UNSAFE = re.compile(r"[^\w.\- ()]+")
+_MAX_NAME = 120
+
+
+def safe_name(name: str) -> str:
+    """A file name that is safe to write inside the upload folder.
+
+    Folders, drive letters, control characters and leading dots are dropped, so a name like
+    ``../../x.txt`` becomes ``x.txt`` and can only ever land inside the upload folder.
+    """
+    base = re.split(r"[\\/]", unicodedata.normalize("NFC", name))[-1]
+    base = base.split(":")[-1]
+    base = _UNSAFE.sub("_", "".join(c for c in base if c.isprintable()))
+    base = " ".join(base.split()).lstrip(". ")
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    suffix = suffix.lower()[:10]
+    stem = stem[: _MAX_NAME - len(suffix) - 1].rstrip(". ") or "upload"
+    return f"{stem}.{suffix}" if suffix else stem
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A file that was not indexed, and why (a one-line message that says what to do)."""
+
+    name: str
+    message: str
+
+
+@dataclass(frozen=True)
+class UploadReport:
+    """What an upload did."""
+
+    added: tuple[str, ...]  # source names indexed (new or replaced)
+    failed: tuple[Failure, ...]
+    documents: int  # documents in the index afterwards
+    passages: int
+
+
+class Library:
+    """The documents behind the web chat: the live bot, uploads and removals.
+
+    Readers take :attr:`bot` (one attribute read); writers are serialised by a lock here and
+    by the index's own writer lock across processes.
+    """
+
+    def __init__(
+        self,
+        bot: qa.Bot,
+        *,
+        upload_dir: str | os.PathLike[str] | None = None,
+        max_file_bytes: int = index.DEFAULT_MAX_FILE_BYTES,
+    ) -> None:
+        self._bot = bot
+        self.index_dir = Path(bot.store.path)
+        self.upload_dir = Path(upload_dir) if upload_dir else self.index_dir / "uploads"
+        self.max_file_bytes = max_file_bytes
+        self._write = threading.Lock()
+
+    @property
+    def bot(self) -> qa.Bot:
+        """The bot for the current version of the index."""
+        return self._bot
+
+    def sources(self) -> list[index.SourceInfo]:
+        """What is indexed, in index order."""
+        return list(self._bot.store.manifest.sources)
+
+    def add(
+        self,
+        files: Sequence[str | os.PathLike[str]],
+        *,
+        on_progress: Callable[[float, str], object] | None = None,
+    ) -> UploadReport:
+        """Index the given files (paths of uploaded temporary files, named as uploaded).
+
+        ``on_progress(fraction, what)`` is called as the work advances. Files that cannot be
+        read are reported in :attr:`UploadReport.failed`; the others are indexed.
+        """
+        step = on_progress or (lambda fraction, what: None)
+        parsed: list[tuple[index.Document, bytes, str]] = []
+        failed: list[Failure] = []
+        for i, raw in enumerate(files):
+            path = Path(raw)
+            name = safe_name(path.name)
+            step(0.3 * i / len(files), f"reading {name}")
+            try:
+                data = self._read(path, name)
+                doc = index.parse_document(
+                    data, source=UPLOAD_PREFIX + name, suffix=Path(name).suffix
+                )
+            except index.DocumentError as exc:
+                failed.append(Failure(name, _strip_name(str(exc), UPLOAD_PREFIX + name, name)))
+                continue
+            parsed = [p for p in parsed if p[2] != name]  # the same name twice: the last wins
+            parsed.append((doc, data, name))
+        if not parsed:
+            bot = self._bot
+            return UploadReport((), tuple(failed), len(bot.store.documents), len(bot.store))
+        with self._write:
+            bot = self._bot
+            new = {doc.source: doc for doc, _, _ in parsed}
+            kept = [d for d in bot.store.documents if d.source not in new]
+            step(0.3, "indexing")
+            report = self._rebuild(bot, [*kept, *new.values()], progress=on_progress is not None)
+            # The files are kept only once their text is safely in the index.
+            for _, data, name in parsed:
+                _write_atomic(self.upload_dir, name, data)
+        return UploadReport(tuple(new), tuple(failed), report.documents, report.passages)
+
+    def remove(self, source: str) -> index.BuildReport:
+        """Take ``source`` out of the index (and its file out of the upload folder)."""
+        with self._write:
+            bot = self._bot
+            if source not in bot.sources:
+                raise index.DocumentError(f"{source!r} is not in the index; reload the page")
+            rest = [d for d in bot.store.documents if d.source != source]
+            if not rest:
+                raise index.EmptyCorpusError(
+                    f"{source!r} is the only document; upload another before removing it"
+                )
+            report = self._rebuild(bot, rest, progress=False)
+            if source.startswith(UPLOAD_PREFIX):
+                name = safe_name(source[len(UPLOAD_PREFIX) :])
+                (self.upload_dir / name).unlink(missing_ok=True)
+            return report
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _read(self, path: Path, name: str) -> bytes:
+        suffix = Path(name).suffix
+        if suffix not in index.SUPPORTED_SUFFIXES:
+            raise index.DocumentError(
+                f"unsupported file type {suffix or '(none)'!r}; "
+                f"upload one of {', '.join(sorted(index.SUPPORTED_SUFFIXES))}"
+            )
+        try:
+            size = path.stat().st_size
+            if size > self.max_file_bytes:
+                raise index.DocumentError(
+                    f"{size / 1e6:.1f} MB is over the {self.max_file_bytes / 1e6:.0f} MB limit; "
+                    "split the file"
+                )
+            return path.read_bytes()
+        except OSError as exc:
+            raise index.DocumentError(
+                f"the upload could not be read ({exc.strerror}); try again"
+            ) from exc
+
+    def _rebuild(
+        self, bot: qa.Bot, documents: Sequence[index.Document], *, progress: bool
+    ) -> index.BuildReport:
+        report = index.build_from_documents(
+            documents,
+            self.index_dir,
+            embedder=bot.embedder,
+            chunking=bot.store.manifest.chunking,
+            progress=progress,
+        )
+        # Same model object and threshold: only the store is new.
+        self._bot = qa.load(self.index_dir, embedder=bot.embedder, threshold=bot.threshold)
+        return report
+
+
+def _strip_name(message: str, source: str, name: str) -> str:
+    # Messages from the reader start with the source name; the page shows the file name.
+    return message[len(source) + 2 :] if message.startswith(source + ": ") else message
+
+
+def _write_atomic(folder: Path, name: str, data: bytes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    if target.resolve().parent != folder.resolve():  # safe_name makes this impossible
+        raise index.DocumentError(f"refusing to write {name!r} outside the upload folder")
+    tmp = folder / f".{name}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def uploaded_documents(
+    upload_dir: str | os.PathLike[str], *, max_file_bytes: int = index.DEFAULT_MAX_FILE_BYTES
+) -> list[index.Document]:
+    """The documents kept in an upload folder, named as the web page names them."""
+    folder = Path(upload_dir)
+    if not folder.is_dir():
+        return []
+    docs = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.suffix.lower() not in index.SUPPORTED_SUFFIXES:
+            continue
+        file = index.find_files([path])[0]
+        doc = index.read_document(file, max_bytes=max_file_bytes)
+        docs.append(
+            index.Document(
+                UPLOAD_PREFIX + path.name,
+                doc.title,
+                doc.text,
+                doc.kind,
+                doc.sha256,
+                doc.page_starts,
+            )
+        )
+    return docs
+
+
+def build_keeping_uploads(
+    paths: Sequence[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    *,
+    embedder: index.Embedder,
+    chunking: index.ChunkingOptions | None = None,
+    max_file_bytes: int = index.DEFAULT_MAX_FILE_BYTES,
+    upload_dir: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+) -> index.BuildReport:
+    """Like ``index.build_index``, but documents uploaded through the page stay indexed."""
+    files = index.find_files(paths)
+    documents = [index.read_document(f, max_bytes=max_file_bytes) for f in files]
+    folder = Path(upload_dir) if upload_dir else Path(out) / "uploads"
+    uploads = uploaded_documents(folder, max_file_bytes=max_file_bytes)
+    names = {d.source for d in uploads}
+    documents = [d for d in documents if d.source not in names] + uploads
+    return index.build_from_documents(
+        documents, out, embedder=embedder, chunking=chunking, progress=progress
+    )
