@@ -49,6 +49,29 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     _model_options(p)
+
+    p = sub.add_parser("eval", help="measure retrieval and quote quality on a data set")
+    p.add_argument(
+        "dataset",
+        metavar="DATASET",
+        help="BEIR folder (corpus.jsonl, queries.jsonl, qrels/) "
+        "or evidence file (.jsonl with q, evidence, unanswerable)",
+    )
+    p.add_argument("--corpus", help="files the evidence file asks of (default: ./corpus nearby)")
+    p.add_argument(
+        "--index", help="index folder to build or reuse (default .qa-eval/<data set name>)"
+    )
+    p.add_argument(
+        "--mode",
+        choices=(*qa.MODES, "bm25"),
+        default="hybrid",
+        help="retrieval mode; bm25 is another name for keyword (default hybrid)",
+    )
+    p.add_argument("-k", type=int, default=5, help="passages per answer, as in ask (default 5)")
+    p.add_argument("--limit", type=int, help="score a reproducible random sample of N questions")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    _model_options(p)
     return parser
 
 
@@ -89,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _ask(args)
         if args.command == "remove":
             return _remove(args)
+        if args.command == "eval":
+            return _eval(args)
         return _serve(args)
     except qa.QAError as exc:
         print(f"qa: error: {exc}", file=sys.stderr)
@@ -155,6 +180,43 @@ def _ask(args: argparse.Namespace) -> int:
         for p in answer.passages[:3]:
             snippet = " ".join(p.text.split())[:160]
             print(f"  - {p.source}, {p.location} (similarity {p.similarity:.2f}): {snippet}")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from qa._eval import evaluate, prepare_index
+    from qa._eval_data import load_dataset
+
+    if args.limit is not None and args.limit < 1:
+        raise qa.QuestionError("--limit must be at least 1")
+    dataset = load_dataset(args.dataset, corpus=args.corpus)
+    out = Path(args.index or Path(".qa-eval") / dataset.name)
+    embedder = index.load_embedder(args.model, backend=args.backend)
+    build_seconds = prepare_index(
+        dataset,
+        out,
+        embedder=embedder,
+        chunking=index.ChunkingOptions(max_tokens=args.chunk_tokens),
+        progress=not args.quiet,
+    )
+    bot = qa.load(out, embedder=embedder)
+    mode = "keyword" if args.mode == "bm25" else args.mode
+    report = evaluate(
+        bot,
+        dataset,
+        mode=mode,
+        k=args.k,
+        limit=args.limit,
+        progress=not args.quiet,
+        index=str(out),
+        build_seconds=build_seconds,
+    )
+    if args.json:
+        print(json.dumps(report.summary(), indent=2))
+    else:
+        print(report.table())
     return 0
 
 
