@@ -100,7 +100,7 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()  # a weights bar on every start is noise
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # start-up noise
         try:
             return SentenceTransformer(self._location, device=self._device)
         except Exception as exc:  # many causes (missing files, no cache, bad folder): one message
