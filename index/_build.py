@@ -228,7 +228,8 @@ def _vectors(
     reused = 0
     for part, (_, spans) in zip(parts, pieces, strict=True):
         if part is None:
-            assert fresh is not None
+            if fresh is None:  # every new document was all boilerplate: no passages
+                continue
             out.append(fresh[cursor : cursor + len(spans)])
             cursor += len(spans)
         else:

@@ -104,7 +104,8 @@ def _keep_plain_text(lines: list[_Line]) -> list[bool]:
     _keep_header(lines, repeated, first, keep)
     _keep_title(lines, repeated, first, keep)
     _keep_author_blocks(lines, last, keep)
-    return keep
+    # Text that is all repeated (one paragraph pasted many times) is content, not a menu.
+    return keep if any(keep) else [not line.blank for line in lines]
 
 
 def _keep_header(lines: list[_Line], repeated: list[bool], first: int, keep: list[bool]) -> None:

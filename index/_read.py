@@ -14,7 +14,7 @@ from ._errors import DocumentError, EmptyCorpusError
 #: File types the indexer reads; anything else inside a folder is passed over.
 SUPPORTED_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf"})
 #: Files larger than this are refused (configurable), so one huge file cannot exhaust memory.
-DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_FILE_BYTES = 50_000_000  # 50 MB, as --max-file-mb counts them
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def read_document(file: SourceFile, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) 
         size = info.st_size
         if size > max_bytes:
             raise DocumentError(
-                f"{file.source}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit; "
+                f"{file.source}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:g} MB limit; "
                 "split the file or raise the limit with --max-file-mb"
             )
         data = file.path.read_bytes()

@@ -37,17 +37,28 @@ THRESHOLDS = {"sentence-transformers/all-MiniLM-L6-v2": 0.30}
 #: For models without a calibrated threshold.
 FALLBACK_THRESHOLD = 0.30
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Control characters, and lone surrogates (undecodable bytes in a command line) that the
+# tokenizer cannot encode.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def clean_question(question: str) -> str:
     """Normalise a question, or raise :class:`QuestionError` saying what to fix."""
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
+    if len(question) > 10 * MAX_QUESTION_CHARS:  # before any work on a huge input
+        raise QuestionError(
+            f"the question is {len(question):,} characters long; "
+            f"ask in at most {MAX_QUESTION_CHARS:,} characters"
+        )
     text = unicodedata.normalize("NFC", _CONTROL.sub(" ", question))
     text = " ".join(text.split())
     if not text:
         raise QuestionError("the question is empty; type a question about the documents")
+    if not any(c.isalnum() for c in text):
+        raise QuestionError(
+            "the question has no words, only symbols; type a question about the documents"
+        )
     if len(text) > MAX_QUESTION_CHARS:
         raise QuestionError(
             f"the question is {len(text):,} characters long; "
