@@ -123,13 +123,22 @@ def fit_sentences(
             out.append((start, end))
             counts.append(len(tokens))
             continue
-        for i in range(0, len(tokens), max_tokens):
-            window = tokens[i : i + max_tokens]
-            piece_start = start + window[0][0]
-            stop = tokens[i + max_tokens][0] if i + max_tokens < len(tokens) else end - start
-            piece_end = start + len(text[start : start + stop].rstrip())
-            out.append((piece_start, max(piece_end, piece_start + 1)))
-            counts.append(len(window))
+        i = 0
+        while i < len(tokens):
+            n = min(max_tokens, len(tokens) - i)
+            while True:
+                # The first piece starts with the sentence, so characters the tokenizer
+                # skips (zero-width, control) before the first token stay in a chunk.
+                piece_start = start if i == 0 else start + tokens[i][0]
+                stop = tokens[i + n][0] if i + n < len(tokens) else end - start
+                piece_end = max(start + len(text[start : start + stop].rstrip()), piece_start + 1)
+                count = len(token_spans(text[piece_start:piece_end]))
+                if count <= max_tokens or n == 1:
+                    break
+                n -= 1  # a cut inside a word: its end alone tokenises longer
+            out.append((piece_start, piece_end))
+            counts.append(count)
+            i += n
     return out, counts
 
 
@@ -144,9 +153,13 @@ def chunk_document(
         text, split_sentences(text, paragraphs), token_spans, options.max_tokens
     )
     paragraph_ends = {end for _, end in paragraphs}
+
+    def measure(first: int, stop: int) -> int:
+        return len(token_spans(text[sentences[first][0] : sentences[stop - 1][1]]))
+
     chunks: list[tuple[int, int]] = []
     for first, stop in _runs(text, sentences):
-        chunks.extend(_pack(sentences, counts, first, stop, paragraph_ends, options))
+        chunks.extend(_pack(sentences, counts, first, stop, paragraph_ends, options, measure))
     return Chunked(sentences, chunks)
 
 
@@ -170,17 +183,18 @@ def _pack(
     stop: int,
     paragraph_ends: set[int],
     options: ChunkingOptions,
+    measure: Callable[[int, int], int],
 ) -> list[tuple[int, int]]:
     budget = options.max_tokens
     chunks: list[tuple[int, int]] = []
     i = first
     covered = first  # sentences before this index are in a chunk already
     while i < stop:
-        j = _fill(counts, i, stop, budget)
+        j = _fit(counts, i, stop, budget, measure)
         if j <= covered:
             # The overlap leaves no room for a new sentence: start after it instead.
             i = covered
-            j = _fill(counts, i, stop, budget)
+            j = _fit(counts, i, stop, budget, measure)
         if j < stop:
             # Prefer to end at a paragraph break once the chunk is at least half full.
             acc = 0
@@ -197,6 +211,17 @@ def _pack(
             break
         i = max(j - options.overlap, i + 1)
     return chunks
+
+
+def _fit(
+    counts: Sequence[int], i: int, stop: int, budget: int, measure: Callable[[int, int], int]
+) -> int:
+    # Sentence counts add up to about the joined text's count; the joined text is measured
+    # too, since a sentence cut inside a word tokenises differently once joined again.
+    j = _fill(counts, i, stop, budget)
+    while j - i > 1 and measure(i, j) > budget:
+        j -= 1
+    return j
 
 
 def _fill(counts: Sequence[int], i: int, stop: int, budget: int) -> int:
