@@ -11,7 +11,7 @@ import index
 import qa
 from tests.fakes import FakeEmbedder
 from ui._examples import example_questions
-from ui._uploads import UPLOAD_PREFIX, Library, build_keeping_uploads, safe_name
+from ui._uploads import UPLOAD_PREFIX, Library, safe_name
 from ui._views import chat_markdown, citation, documents_html, sources_html
 from ui.app import answer_json, chat_function
 
@@ -128,21 +128,26 @@ def test_remove_takes_the_document_and_its_file_out(library: Library, tmp_path: 
     assert library.bot.sources == ["tea.txt"]
 
 
-def test_restart_with_folders_keeps_uploads(library: Library, tmp_path: Path) -> None:
+def test_restart_with_folders_restores_uploads(
+    library: Library, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
     f = tmp_path / "owls.txt"
     f.write_text("Owls hunt at night using their hearing.\n", encoding="utf-8")
     library.add([f])
-    report = build_keeping_uploads(
+    assert library.restore().added == ()  # nothing missing: nothing to do
+    # `qa serve docs/` rebuilds the index from docs/ only, which drops the upload ...
+    index.build_index(
         [tmp_path / "docs"],
         library.index_dir,
-        embedder=library.bot.embedder,
+        embedder=fake_embedder,
         chunking=library.bot.store.manifest.chunking,
     )
-    assert report.documents == 2 and report.embedded == 0  # everything reused
-    assert sorted(qa.load(library.index_dir, embedder=library.bot.embedder).sources) == [
-        "tea.txt",
-        "uploads/owls.txt",
-    ]
+    again = Library(qa.load(library.index_dir, embedder=fake_embedder))
+    assert again.bot.sources == ["tea.txt"]
+    # ... and the upload folder brings it back.
+    report = again.restore()
+    assert report.added == ("uploads/owls.txt",) and report.documents == 2
+    assert sorted(again.bot.sources) == ["tea.txt", "uploads/owls.txt"]
 
 
 def _doc(source: str, text: str, kind: str = "text", title: str = "") -> index.Document:

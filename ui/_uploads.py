@@ -150,6 +150,28 @@ class Library:
                 (self.upload_dir / name).unlink(missing_ok=True)
             return report
 
+    def restore(self) -> UploadReport:
+        """Index again the files of the upload folder that the index lacks.
+
+        ``qa serve PATH...`` rebuilds the index from PATH, which drops what was uploaded
+        through the page; the files are still in the upload folder, and come back here.
+        """
+        if not self.upload_dir.is_dir():
+            bot = self._bot
+            return UploadReport((), (), len(bot.store.documents), len(bot.store))
+        indexed = set(self._bot.sources)
+        missing = [
+            path
+            for path in sorted(self.upload_dir.iterdir())
+            if path.is_file()
+            and not path.name.startswith(".")
+            and UPLOAD_PREFIX + path.name not in indexed
+        ]
+        if not missing:
+            bot = self._bot
+            return UploadReport((), (), len(bot.store.documents), len(bot.store))
+        return self.add(missing)
+
     # -- internals ---------------------------------------------------------------------------
 
     def _read(self, path: Path, name: str) -> bytes:
@@ -206,51 +228,3 @@ def _write_atomic(folder: Path, name: str, data: bytes) -> None:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def uploaded_documents(
-    upload_dir: str | os.PathLike[str], *, max_file_bytes: int = index.DEFAULT_MAX_FILE_BYTES
-) -> list[index.Document]:
-    """The documents kept in an upload folder, named as the web page names them."""
-    folder = Path(upload_dir)
-    if not folder.is_dir():
-        return []
-    docs = []
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.suffix.lower() not in index.SUPPORTED_SUFFIXES:
-            continue
-        file = index.find_files([path])[0]
-        doc = index.read_document(file, max_bytes=max_file_bytes)
-        docs.append(
-            index.Document(
-                UPLOAD_PREFIX + path.name,
-                doc.title,
-                doc.text,
-                doc.kind,
-                doc.sha256,
-                doc.page_starts,
-            )
-        )
-    return docs
-
-
-def build_keeping_uploads(
-    paths: Sequence[str | os.PathLike[str]],
-    out: str | os.PathLike[str],
-    *,
-    embedder: index.Embedder,
-    chunking: index.ChunkingOptions | None = None,
-    max_file_bytes: int = index.DEFAULT_MAX_FILE_BYTES,
-    upload_dir: str | os.PathLike[str] | None = None,
-    progress: bool = False,
-) -> index.BuildReport:
-    """Like ``index.build_index``, but documents uploaded through the page stay indexed."""
-    files = index.find_files(paths)
-    documents = [index.read_document(f, max_bytes=max_file_bytes) for f in files]
-    folder = Path(upload_dir) if upload_dir else Path(out) / "uploads"
-    uploads = uploaded_documents(folder, max_file_bytes=max_file_bytes)
-    names = {d.source for d in uploads}
-    documents = [d for d in documents if d.source not in names] + uploads
-    return index.build_from_documents(
-        documents, out, embedder=embedder, chunking=chunking, progress=progress
-    )

@@ -222,11 +222,12 @@ def build_app(
             with gr.Column(scale=3, min_width=320):
                 chatbot = gr.Chatbot(
                     label="Chat",
+                    show_label=False,
                     elem_id="qa-chat",
-                    height=480,
+                    height=540,
                     latex_delimiters=[],
                     feedback_options=None,
-                    buttons=["copy"],
+                    buttons=[],  # its copy gives raw Markdown; the sources panel copies clean text
                     placeholder="Ask a question about the documents.",
                 )
                 with gr.Row(equal_height=True):
@@ -334,6 +335,7 @@ def start(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     examples: Sequence[str] = (),
+    auth: Sequence[tuple[str, str]] | None = None,
 ) -> tuple[Any, str]:
     """Start the web chat in the background; return the app and its URL (``app.close()``)."""
     library = _library(bot)
@@ -341,6 +343,7 @@ def start(
     _, url, _ = app.launch(
         prevent_thread_lock=True,
         **launch_options(host=host, port=port, max_file_bytes=library.max_file_bytes),
+        auth=list(auth) if auth else None,
     )
     return app, url
 
@@ -351,10 +354,17 @@ def serve(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     examples: Sequence[str] = (),
+    auth: Sequence[tuple[str, str]] | None = None,
 ) -> None:
-    """Start the web chat and block until it is stopped."""
+    """Start the web chat and block until it is stopped.
+
+    ``auth``: (user, password) pairs; when given, the page and its API ask for a login.
+    """
     library = _library(bot)
     app = build_app(library, examples=examples)
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if host not in ("127.0.0.1", "localhost", "::1") and not auth:
         print(f"qa: serving on {host}:{port}: anyone who can reach this machine can use it")
-    app.launch(**launch_options(host=host, port=port, max_file_bytes=library.max_file_bytes))
+    app.launch(
+        **launch_options(host=host, port=port, max_file_bytes=library.max_file_bytes),
+        auth=list(auth) if auth else None,
+    )

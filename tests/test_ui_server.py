@@ -1,0 +1,91 @@
+"""The running web server's ``ask`` endpoint, called with ``gradio_client`` like any user would."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import qa
+from tests.browser_support import free_port
+from tests.conftest import SEED
+from ui._uploads import Library
+from ui.app import start
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(
+    corpus_index: Path, real_embedder: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, qa.Bot]]:
+    copy = tmp_path_factory.mktemp("api") / "index"
+    shutil.copytree(corpus_index, copy)
+    bot = qa.load(copy, embedder=real_embedder)
+    app, url = start(Library(bot), host="127.0.0.1", port=free_port())
+    try:
+        yield url, bot
+    finally:
+        app.close()
+
+
+def _seed() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in SEED.read_text(encoding="utf-8").splitlines() if line]
+
+
+def test_ask_endpoint_returns_structured_quotes(server: tuple[str, qa.Bot]) -> None:
+    from gradio_client import Client
+
+    url, bot = server
+    case = next(c for c in _seed() if c.get("evidence"))
+    client = Client(url, verbose=False)
+    result = client.predict(case["q"], 5, "hybrid", api_name="/ask")
+    assert result["found"] is True
+    assert result["question"] == case["q"]
+    assert 0 < result["threshold"] <= result["confidence"] <= 1
+    assert len(result["passages"]) == 5
+    scores = [p["score"] for p in result["passages"]]
+    assert scores == sorted(scores, reverse=True)
+    for p in result["passages"]:
+        assert bot.document(p["source"])[p["start"] : p["end"]] == p["text"]
+        assert -1 <= p["similarity"] <= 1 and p["location"].startswith(("line", "page"))
+    assert result["quotes"]
+    for q in result["quotes"]:
+        assert bot.document(q["source"])[q["start"] : q["end"]] == q["text"]
+        passage = result["passages"][q["passage"]]
+        assert passage["start"] <= q["start"] < q["end"] <= passage["end"]
+    quoted = " ".join(q["text"] for q in result["quotes"]).lower()
+    assert any(e.lower() in quoted for e in case["evidence"])
+    # The same answer as the library gives: the endpoint is the product, not a copy of it.
+    direct = bot.ask(case["q"], k=5, mode="hybrid")
+    assert [q["text"] for q in result["quotes"]] == [q.text for q in direct.quotes]
+
+
+def test_ask_endpoint_abstains_and_reports_bad_input(server: tuple[str, qa.Bot]) -> None:
+    from gradio_client import Client
+
+    url, bot = server
+    client = Client(url, verbose=False)
+    unanswerable = [c["q"] for c in _seed() if c.get("unanswerable")]
+    abstained = [q for q in unanswerable if not bot.ask(q).found]
+    assert abstained, "the bot answered every unanswerable seed question"
+    result = client.predict(abstained[0], 3, "keyword", api_name="/ask")
+    assert result["found"] is False and result["quotes"] == []
+    assert len(result["passages"]) <= 3
+    with pytest.raises(Exception, match="the question is empty"):
+        client.predict("   ", 5, "hybrid", api_name="/ask")
+    with pytest.raises(Exception, match="unknown search mode"):
+        client.predict("cyberspace", 5, "fuzzy", api_name="/ask")
+
+
+def test_only_the_api_endpoints_are_public(server: tuple[str, qa.Bot]) -> None:
+    from gradio_client import Client
+
+    client = Client(server[0], verbose=False)
+    info = client.view_api(print_info=False, return_format="dict")
+    assert isinstance(info, dict)
+    assert set(info["named_endpoints"]) == {"/ask"}  # uploads/removal only from the page
