@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._types import Answer, Passage, Quote
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# "<", ">" and "&" are not here: html.escape turns them into entities, which Markdown shows as is.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
 
 def escape(text: str) -> str:
     """Escape ``text`` so that Markdown and HTML renderers show it literally."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=True)).replace("\n", " ")
+    # Markdown first: escaping "#" after html.escape would break entities such as "&#x27;".
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=True).replace("\n", " ")
 
 
 def relevance_label(similarity: float, threshold: float) -> str:
