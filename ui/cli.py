@@ -48,6 +48,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default=DEFAULT_INDEX, help=f"index folder (default {DEFAULT_INDEX})")
     p.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument(
+        "--auth",
+        metavar="USER:PASSWORD",
+        help="ask for this login (use it when serving beyond this machine; "
+        "--auth-file keeps the password out of the process list)",
+    )
+    p.add_argument(
+        "--auth-file", metavar="PATH", help="ask for a login: a file of user:password lines"
+    )
     _model_options(p)
 
     p = sub.add_parser("eval", help="measure retrieval and quote quality on a data set")
@@ -221,12 +230,15 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from ._auth import logins
+
+    auth = logins(args.auth, args.auth_file)  # checked before any slow work
     if args.paths:
         _build(args, args.paths, args.index, progress=True)
     bot = qa.load(args.index, backend=args.backend)
     from .app import serve
 
-    serve(bot, host=args.host, port=args.port)
+    serve(bot, host=args.host, port=args.port, auth=auth)
     return 0
 
 
