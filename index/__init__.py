@@ -41,11 +41,13 @@ from ._read import (
 )
 from ._remove import remove_source, remove_sources
 from ._store import Manifest, SourceInfo, Store, open_store, read_manifest
+from ._uploads import MAX_NAME_BYTES, check_upload, safe_upload_name
 
 __all__ = [
     "BACKENDS",
     "DEFAULT_BACKEND",
     "DEFAULT_MAX_FILE_BYTES",
+    "MAX_NAME_BYTES",
     "PACKAGED_MODEL",
     "SUPPORTED_SUFFIXES",
     "BuildReport",
@@ -70,6 +72,7 @@ __all__ = [
     "build_from_documents",
     "build_index",
     "canonical_model_name",
+    "check_upload",
     "chunk_document",
     "content_paragraphs",
     "find_files",
@@ -80,6 +83,7 @@ __all__ = [
     "read_manifest",
     "remove_source",
     "remove_sources",
+    "safe_upload_name",
     "scan_files",
     "split_sentences",
     "terms",
