@@ -239,3 +239,35 @@ def test_answer_json_has_offsets(library: Library) -> None:
     for p in data["passages"]:
         assert library.bot.document(p["source"])[p["start"] : p["end"]] == p["text"]
         assert {"score", "similarity", "location"} <= set(p)
+
+
+def test_serve_command_passes_examples_and_restores_uploads(
+    library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import qa._bot
+    import ui.app
+    from ui.cli import main
+
+    def fake_loader(name: str, **_: object) -> FakeEmbedder:
+        return FakeEmbedder()
+
+    monkeypatch.setattr(index, "load_embedder", fake_loader)
+    monkeypatch.setattr(qa._bot, "load_embedder", fake_loader)
+    served: dict[str, object] = {}
+
+    def fake_serve(target: Library, **options: object) -> None:  # the real one blocks
+        served["library"] = target
+        served.update(options)
+
+    monkeypatch.setattr(ui.app, "serve", fake_serve)
+    f = tmp_path / "owls.txt"
+    f.write_text("Owls hunt at night using their hearing.\n", encoding="utf-8")
+    library.add([f])
+    docs = str(tmp_path / "docs")
+    idx = str(library.index_dir)
+    args = ["serve", docs, "--index", idx, "--chunk-tokens", "30", "--example", "Why tea?"]
+    assert main(args) == 0
+    assert served["examples"] == ["Why tea?"] and served["host"] == "127.0.0.1"
+    restored = served["library"]
+    assert isinstance(restored, Library)
+    assert sorted(restored.bot.sources) == ["tea.txt", "uploads/owls.txt"]

@@ -57,6 +57,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--auth-file", metavar="PATH", help="ask for a login: a file of user:password lines"
     )
+    p.add_argument(
+        "--example",
+        action="append",
+        default=[],
+        metavar="QUESTION",
+        help="an example question for the page (repeatable; default: made from the headings)",
+    )
+    p.add_argument("--uploads", help="folder for files added on the page (default INDEX/uploads)")
     _model_options(p)
 
     p = sub.add_parser("eval", help="measure retrieval and quote quality on a data set")
@@ -236,9 +244,14 @@ def _serve(args: argparse.Namespace) -> int:
     if args.paths:
         _build(args, args.paths, args.index, progress=True)
     bot = qa.load(args.index, backend=args.backend)
+    from ._uploads import Library
     from .app import serve
 
-    serve(bot, host=args.host, port=args.port, auth=auth)
+    library = Library(bot, upload_dir=args.uploads, max_file_bytes=int(args.max_file_mb * 1e6))
+    restored = library.restore()  # files added on the page survive `qa serve PATH...`
+    if restored.added:
+        print(f"kept {len(restored.added)} uploaded document(s) in the index", file=sys.stderr)
+    serve(library, host=args.host, port=args.port, auth=auth, examples=args.example)
     return 0
 
 
