@@ -1,0 +1,254 @@
+"""Load test: concurrent sessions asking a running `qa serve` through gradio_client.
+
+    .venv/bin/python benchmarks/load.py                      # starts its own server
+    .venv/bin/python benchmarks/load.py --url http://127.0.0.1:7860/ --pid 12345
+
+By default the script indexes the shared corpus, starts `qa serve` on a free loopback port
+with the real model, and drives it with ``--sessions`` concurrent clients (each its own
+gradio_client session) asking ``--questions`` questions each, for ``--rounds`` rounds. It
+reports errors, client-side latency p50/p95/p99 per round, and the server's resident memory
+(from /proc) before, during and after, to show whether memory stays flat. Only loopback
+addresses are accepted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def questions(limit: int, seed: int) -> list[str]:
+    """Questions about the shared corpus (answerable or not), then SQuAD questions (off-topic)."""
+    found: list[str] = []
+    seed_file = SHARED / "eval" / "seed_dev.jsonl"
+    if seed_file.is_file():
+        for line in seed_file.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                found.append(json.loads(line)["q"])
+    squad = SHARED / "eval" / "squad-dev" / "queries.jsonl"
+    if squad.is_file():
+        with squad.open(encoding="utf-8") as fh:
+            for line in fh:
+                if len(found) >= limit:
+                    break
+                if line.strip():
+                    found.append(json.loads(line)["text"])
+    if not found:
+        raise SystemExit(f"no questions found under {SHARED / 'eval'}")
+    random.Random(seed).shuffle(found)
+    return found
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, in MB (1e6 bytes), from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024 / 1e6
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[rank]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, child: subprocess.Popen[bytes] | None, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if child is not None and child.poll() is not None:
+            raise SystemExit(f"the server exited with status {child.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"no server at {url} after {seconds:.0f}s")
+
+
+def start_server(work: Path, corpus: Path) -> tuple[subprocess.Popen[bytes], str]:
+    index_dir = work / "index"
+    subprocess.run(
+        [sys.executable, "-m", "ui", "index", str(corpus), "--out", str(index_dir), "--quiet"],
+        cwd=REPO,
+        check=True,
+    )
+    port = free_port()
+    log = (work / "server.log").open("wb")
+    child = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "ui", "serve", "--index", str(index_dir)),
+            *("--host", "127.0.0.1", "--port", str(port)),
+        ],
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    wait_for(url, child, 300)
+    return child, url
+
+
+class Asker:
+    """One session: its own gradio_client connection, using the ``ask`` endpoint if present."""
+
+    def __init__(self, url: str) -> None:
+        from gradio_client import Client
+
+        self.client = Client(url, verbose=False)
+        endpoints = self.client.view_api(print_info=False, return_format="dict")
+        self.ask_api = "/ask" in endpoints.get("named_endpoints", {})
+
+    def __call__(self, question: str) -> bool:
+        if self.ask_api:
+            result = self.client.predict(question, 5, "hybrid", api_name="/ask")
+            return bool(result["passages"])
+        return bool(self.client.predict(question, api_name="/chat"))
+
+
+def run_round(
+    url: str, qs: list[str], sessions: int, per_session: int, offset: int
+) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    done = [0]
+
+    def session(s: int) -> None:
+        asker = Asker(url)
+        for i in range(per_session):
+            q = qs[(offset + s * per_session + i) % len(qs)]
+            started = time.perf_counter()
+            try:
+                ok = asker(q)
+                if not ok:
+                    raise RuntimeError("empty answer")
+            except Exception as exc:  # every failure is counted and reported, none hidden
+                with lock:
+                    errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
+            finally:
+                with lock:
+                    latencies.append(time.perf_counter() - started)
+                    done[0] += 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=sessions) as pool:
+        list(pool.map(session, range(sessions)))
+    wall = time.perf_counter() - started
+    return {
+        "questions": len(latencies),
+        "errors": len(errors),
+        "error_samples": sorted(set(errors))[:5],
+        "wall_s": round(wall, 1),
+        "throughput_qps": round(len(latencies) / wall, 2),
+        "p50_ms": round(1000 * percentile(latencies, 50), 1),
+        "p95_ms": round(1000 * percentile(latencies, 95), 1),
+        "p99_ms": round(1000 * percentile(latencies, 99), 1),
+        "max_ms": round(1000 * max(latencies), 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", help="a running server (loopback only); default: start one")
+    parser.add_argument("--pid", type=int, help="the running server's process id, for memory")
+    parser.add_argument("--corpus", default=str(SHARED / "corpus"), help="what to serve")
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--questions", type=int, default=50, help="per session and round")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", help="write the results as JSON here")
+    args = parser.parse_args()
+    if not (1 <= args.sessions <= 200 and 1 <= args.questions <= 1000 and 1 <= args.rounds <= 20):
+        raise SystemExit("keep to 1-200 sessions, 1-1000 questions, 1-20 rounds")
+
+    child = None
+    tmp = tempfile.TemporaryDirectory(prefix="qa-load-")
+    try:
+        if args.url:
+            host = urlparse(args.url).hostname or ""
+            if host not in LOOPBACK:
+                raise SystemExit(f"refusing {host!r}: the load test only talks to loopback")
+            url, pid = args.url, args.pid
+            wait_for(url, None, 30)
+        else:
+            child, url = start_server(Path(tmp.name), Path(args.corpus))
+            pid = child.pid
+        qs = questions(args.sessions * args.questions * args.rounds, args.seed)
+        memory: list[tuple[str, float]] = []
+        if pid:
+            memory.append(("started", rss_mb(pid)))
+        warm = Asker(url)
+        for q in qs[:10]:
+            warm(q)
+        if pid:
+            memory.append(("after 10 warm-up questions", rss_mb(pid)))
+        rounds = []
+        total = 0
+        for r in range(args.rounds):
+            result = run_round(url, qs, args.sessions, args.questions, offset=total)
+            total += result["questions"]
+            if pid:
+                result["rss_after_mb"] = round(rss_mb(pid), 1)
+                memory.append((f"after {total} questions", result["rss_after_mb"]))
+            rounds.append(result)
+            print(f"round {r + 1}: {json.dumps(result)}", file=sys.stderr)
+        report = {
+            "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}",
+            "sessions": args.sessions,
+            "questions_per_session_per_round": args.questions,
+            "rounds": rounds,
+            "total_questions": total,
+            "total_errors": sum(r["errors"] for r in rounds),
+            "memory_mb": [(label, round(mb, 1)) for label, mb in memory],
+        }
+        print(json.dumps(report, indent=2))
+        if args.out:
+            Path(args.out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        return 1 if report["total_errors"] else 0
+    finally:
+        if child is not None:
+            child.terminate()
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
