@@ -13,12 +13,15 @@ import numpy as np
 
 from index import (
     DEFAULT_BACKEND,
+    Document,
     Embedder,
     ModelMismatchError,
     QuestionError,
-    Store,
+    SearchStore,
     canonical_model_name,
+    is_database_url,
     load_embedder,
+    open_pg_store,
     open_store,
     terms,
 )
@@ -72,7 +75,7 @@ class Bot:
 
     def __init__(
         self,
-        store: Store,
+        store: SearchStore,
         embedder: Embedder,
         *,
         threshold: float | None = None,
@@ -167,15 +170,13 @@ class Bot:
         sims = np.array([dense_sims[i] for i in ids], dtype=np.float32)
         return ids, [s for _, s in fused], sims, vector
 
-    def _location(self, doc_index: int, start: int) -> str:
-        doc = self.store.documents[doc_index]
+    def _location(self, doc: Document, start: int) -> str:
         if doc.page_starts:
             return f"page {bisect.bisect_right(doc.page_starts, start)}"
         return f"line {doc.text.count(chr(10), 0, start) + 1}"
 
     def _passage(self, pid: int, score: float, sim: float) -> Passage:
-        doc_index, start, end = (int(v) for v in self.store.passages[pid])
-        doc = self.store.documents[doc_index]
+        doc, start, end = self.store.passage_span(pid)
         return Passage(
             text=doc.text[start:end],
             source=doc.source,
@@ -183,18 +184,17 @@ class Bot:
             end=end,
             score=float(score),
             similarity=float(sim),
-            location=self._location(doc_index, start),
+            location=self._location(doc, start),
         )
 
-    def _quote(self, doc_index: int, start: int, end: int, score: float, passage: int) -> Quote:
-        doc = self.store.documents[doc_index]
+    def _quote(self, doc: Document, start: int, end: int, score: float, passage: int) -> Quote:
         return Quote(
             text=doc.text[start:end],
             source=doc.source,
             start=start,
             end=end,
             score=float(score),
-            location=self._location(doc_index, start),
+            location=self._location(doc, start),
             passage=passage,
         )
 
@@ -209,11 +209,14 @@ def load(
 ) -> Bot:
     """Load the index at ``path`` and the model it was built with (or ``model``/``embedder``).
 
+    ``path`` is an index folder, or a ``postgresql://`` URL of a database indexed with
+    ``qa index PATH... --store URL`` (needs ``pip install 'qa-quotes[postgres]'``).
+
     The model is loaded lazily, on the first question. ``backend`` picks how it runs (see
     :func:`index.load_embedder`); the default, ONNX fp32 where the model allows, gives the
     same vectors as torch, so results do not depend on the backend an index was built with.
     """
-    store = open_store(path)
+    store: SearchStore = open_pg_store(str(path)) if is_database_url(path) else open_store(path)
     if embedder is None:
         wanted = model or store.manifest.model
         embedder = load_embedder(wanted, backend=backend)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index import Embedder, Store, terms
+from index import Document, Embedder, SearchStore, terms
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,10 @@ class QuoteOptions:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A scored sentence: passage position in the answer, document index, span, score."""
+    """A scored sentence: passage position in the answer, document, span, score."""
 
     passage: int
-    document: int
+    document: Document
     start: int
     end: int
     score: float
@@ -38,22 +38,22 @@ def score_sentences(
     question_vector: np.ndarray,
     passage_ids: Sequence[int],
     *,
-    store: Store,
+    store: SearchStore,
     embedder: Embedder,
     options: QuoteOptions,
 ) -> list[Candidate]:
     """Score every sentence of the first ``options.passages`` passages, best first."""
-    seen: set[tuple[int, int, int]] = set()
-    spans: list[tuple[int, int, int, int]] = []  # passage position, document, start, end
+    seen: set[tuple[str, int, int]] = set()
+    spans: list[tuple[int, Document, int, int]] = []  # passage position, document, start, end
     for pos, pid in enumerate(passage_ids[: options.passages]):
-        doc = int(store.passages[pid][0])
+        doc = store.passage_span(int(pid))[0]
         for start, end in store.sentence_spans(int(pid)):
-            if (doc, start, end) not in seen:
-                seen.add((doc, start, end))
+            if (doc.source, start, end) not in seen:
+                seen.add((doc.source, start, end))
                 spans.append((pos, doc, start, end))
     if not spans:
         return []
-    texts = [store.documents[d].text[s:e] for _, d, s, e in spans]
+    texts = [d.text[s:e] for _, d, s, e in spans]
     semantic = embedder.embed(texts) @ question_vector.astype(np.float32)
     q_terms = set(terms(question))
     weights = {t: store.lexical.idf(t) for t in q_terms}

@@ -1,0 +1,480 @@
+"""The PostgreSQL + pgvector store: the index lives in a database that several servers share.
+
+Tables (in the connection's ``search_path``, so one database can hold several indexes in
+different schemas)::
+
+    qa_meta       key/value: format version, model, dimension, chunking, last update
+    qa_documents  one row per source: sha256, title, kind, text, page starts, sentence spans
+    qa_passages   one row per passage: document, source, offsets, text, embedding vector(d),
+                  terms (the passage's stemmed words), n_terms, and
+                  tsv (generated ``to_tsvector('simple', terms)``)
+                  HNSW index (vector_cosine_ops) on embedding, GIN index on tsv
+
+The words in ``terms`` come from :func:`index.terms`, the same stemmer and stop words as the
+BM25 side of the FAISS store, and keyword search ranks the full-text matches by the same
+BM25 formula in SQL: both backends rank keyword hits alike.
+
+Readers query the database live (no copy of the vectors in memory); documents are cached by
+their row id, which is never reused, so a cache entry can never go stale. Writers
+(:mod:`index._pg_build`) change the tables in one transaction under an advisory lock.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
+
+from ._chunk import ChunkingOptions
+from ._errors import IndexCorruptError, IndexNotFoundError, QAError
+from ._read import Document
+from ._store import FORMAT_VERSION, Manifest, SourceInfo
+
+if TYPE_CHECKING:
+    import psycopg
+
+T = TypeVar("T")
+
+#: URL schemes that name a PostgreSQL database instead of an index folder.
+URL_SCHEMES = ("postgresql://", "postgres://")
+#: Key of the advisory lock that serialises writers of one database.
+LOCK_KEY = 0x71612D696E646578  # "qa-index"
+#: HNSW candidate list per search: pgvector returns at most this many rows.
+EF_SEARCH = 100
+#: BM25 parameters, as bm25s uses them in the FAISS store (Lucene variant).
+BM25_K1 = 1.5
+BM25_B = 0.75
+
+# Keyword search: the GIN index finds passages holding any query term; each is scored by
+# BM25 with idf from document frequencies (counted through the GIN index too) and the
+# passage count and mean length kept in qa_meta by writers.
+_BM25_SQL = """
+WITH stats AS (
+    SELECT (SELECT value::float8 FROM qa_meta WHERE key = 'passages') AS n,
+           (SELECT value::float8 FROM qa_meta WHERE key = 'mean_terms') AS mean
+), query AS (
+    SELECT t AS term, count(*) AS times FROM unnest(%(terms)s::text[]) AS t GROUP BY t
+), weights AS (
+    SELECT term, times, (SELECT count(*) FROM qa_passages
+                         WHERE tsv @@ to_tsquery('simple', quote_literal(term))) AS df
+    FROM query
+), hits AS (
+    SELECT id, document, start_char, end_char, tsv, n_terms FROM qa_passages
+    WHERE tsv @@ to_tsquery('simple', %(any)s)
+)
+SELECT h.id, h.document, h.start_char, h.end_char,
+       sum(w.times * ln(1 + (s.n - w.df + 0.5) / (w.df + 0.5))
+           * cardinality(u.positions)
+           / (cardinality(u.positions)
+              + %(k1)s * (1 - %(b)s + %(b)s * h.n_terms / greatest(s.mean, 1e-9)))) AS score
+FROM hits h
+CROSS JOIN stats s
+CROSS JOIN LATERAL unnest(h.tsv) AS u(lexeme, positions, weights)
+JOIN weights w ON w.term = u.lexeme
+GROUP BY h.id, h.document, h.start_char, h.end_char
+ORDER BY score DESC, h.id
+LIMIT %(k)s
+"""
+
+
+class DatabaseError(QAError):
+    """The PostgreSQL store cannot be used (driver missing, server unreachable, no pgvector)."""
+
+
+def is_database_url(location: object) -> bool:
+    """Whether ``location`` names a PostgreSQL database (``postgresql://...``)."""
+    return isinstance(location, str) and location.startswith(URL_SCHEMES)
+
+
+def redact(url: str) -> str:
+    """``url`` without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password:
+        host = parts.netloc.rsplit("@", 1)[1]
+        user = parts.username or ""
+        return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    return url
+
+
+def _psycopg() -> Any:
+    try:
+        import pgvector.psycopg  # noqa: F401
+        import psycopg
+    except ImportError as exc:
+        raise DatabaseError(
+            "the PostgreSQL store needs psycopg 3 and pgvector; "
+            "install them with `pip install 'qa-quotes[postgres]'`"
+        ) from exc
+    return psycopg
+
+
+def connect(url: str) -> psycopg.Connection[Any]:
+    """An autocommit connection to ``url``, or :class:`DatabaseError` saying what to check."""
+    pg = _psycopg()
+    try:
+        conn: psycopg.Connection[Any] = pg.connect(url, autocommit=True, connect_timeout=10)
+    except pg.Error as exc:
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise DatabaseError(
+            f"cannot connect to {redact(url)} ({reason}); "
+            "check the URL and that the server is running"
+        ) from exc
+    return conn
+
+
+def register_vector(conn: psycopg.Connection[Any], url: str) -> None:
+    """Teach the connection the ``vector`` type (the pgvector extension must exist)."""
+    from pgvector.psycopg import register_vector as register
+
+    try:
+        register(conn)
+    except Exception as exc:  # psycopg.ProgrammingError: vector type not found
+        raise DatabaseError(
+            f"the pgvector extension is missing in {redact(url)}; "
+            "run `CREATE EXTENSION vector` there as an administrator"
+        ) from exc
+
+
+def has_index(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the qa tables exist in the connection's search path."""
+    row = conn.execute(
+        "SELECT to_regclass('qa_meta') IS NOT NULL AND to_regclass('qa_passages') IS NOT NULL"
+        " AND to_regclass('qa_documents') IS NOT NULL"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def read_meta(conn: psycopg.Connection[Any]) -> dict[str, str]:
+    """The ``qa_meta`` table as a dict (empty when there is no index)."""
+    if not has_index(conn):
+        return {}
+    return {str(k): str(v) for k, v in conn.execute("SELECT key, value FROM qa_meta")}
+
+
+def chunking_from_meta(meta: dict[str, str]) -> ChunkingOptions:
+    """The chunking options recorded in ``qa_meta``."""
+    return ChunkingOptions(**json.loads(meta["chunking"]))
+
+
+def tsquery_any(query_terms: Sequence[str]) -> str:
+    """A ``to_tsquery('simple', ...)`` text matching any of the (already stemmed) terms."""
+    unique = dict.fromkeys(t for t in query_terms if t)
+    return " | ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in unique)
+
+
+@dataclass(frozen=True)
+class _Cached:
+    document: Document
+    sentences: np.ndarray  # (n, 2) sentence spans, sorted by start
+
+
+class PgStore:
+    """An index in PostgreSQL with pgvector, queried live. Create with :func:`open_pg_store`.
+
+    Dense search is pgvector's HNSW over cosine distance; keyword search is PostgreSQL full
+    text search (``tsvector`` with a GIN index), ranked by BM25 computed in SQL. The store is
+    safe to share between threads: one connection, used under a lock.
+    """
+
+    def __init__(self, url: str, conn: psycopg.Connection[Any]) -> None:
+        self.url = url
+        self._conn = conn
+        self._lock = threading.RLock()
+        self._documents: dict[int, _Cached] = {}
+        self._spans: dict[int, tuple[int, int, int]] = {}  # passage id -> document id, span
+        self._ef = 0
+        self._ensure_ef(EF_SEARCH)
+
+    # -- connection --------------------------------------------------------------------------
+
+    def _run(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
+        psycopg = _psycopg()
+        with self._lock:
+            for attempt in (0, 1):
+                try:
+                    return work(self._conn)
+                except psycopg.errors.UndefinedTable as exc:
+                    raise IndexNotFoundError(
+                        f"the index in {self.path} is gone; "
+                        f"rebuild it with `qa index PATH... --store URL`"
+                    ) from exc
+                except psycopg.OperationalError as exc:
+                    # The server restarted or the connection dropped: reconnect once.
+                    if attempt or (not self._conn.closed and not self._conn.broken):
+                        raise DatabaseError(
+                            f"the database at {self.path} failed a query "
+                            f"({str(exc).strip()[:120]}); check that the server is running"
+                        ) from exc
+                    self._conn = connect(self.url)
+                    register_vector(self._conn, self.url)
+                    ef, self._ef = self._ef, 0
+                    self._ensure_ef(ef)
+        raise AssertionError("unreachable")
+
+    def _ensure_ef(self, k: int) -> None:
+        if k <= self._ef:
+            return
+        ef = max(k, EF_SEARCH)
+        with self._lock:
+            self._conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(ef),))
+            self._ef = ef
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._conn.close()
+
+    # -- the SearchStore interface -----------------------------------------------------------
+
+    @property
+    def path(self) -> str:
+        """The database URL without its password."""
+        return redact(self.url)
+
+    @property
+    def manifest(self) -> Manifest:
+        """Model, chunking and sources, read from the database now."""
+
+        def read(conn: psycopg.Connection[Any]) -> Manifest:
+            meta = read_meta(conn)
+            if not meta:
+                raise IndexNotFoundError(f"no qa index in {self.path}")
+            rows = conn.execute(
+                "SELECT source, sha256, title, kind, char_length(text), passages"
+                " FROM qa_documents ORDER BY source"
+            ).fetchall()
+            sources = tuple(
+                SourceInfo(str(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), int(r[5]))
+                for r in rows
+            )
+            return Manifest(
+                model=meta["model"],
+                dimension=int(meta["dimension"]),
+                chunking=chunking_from_meta(meta),
+                sources=sources,
+                passages=sum(s.passages for s in sources),
+                created=meta.get("updated", ""),
+            )
+
+        return self._run(read)
+
+    @property
+    def documents(self) -> list[Document]:
+        """Every indexed document, by source name."""
+        ids = [
+            int(r[0])
+            for r in self._run(
+                lambda c: c.execute("SELECT id FROM qa_documents ORDER BY source").fetchall()
+            )
+        ]
+        self._fetch_documents(ids)
+        with self._lock:
+            # Forget documents that are no longer indexed.
+            live = set(ids)
+            for gone in [i for i in self._documents if i not in live]:
+                del self._documents[gone]
+            return [self._documents[i].document for i in ids if i in self._documents]
+
+    @property
+    def lexical(self) -> PgStore:
+        """Term statistics: this store answers :meth:`idf` itself."""
+        return self
+
+    def __len__(self) -> int:
+        row = self._run(
+            lambda c: c.execute("SELECT coalesce(sum(passages), 0) FROM qa_documents").fetchone()
+        )
+        return int(row[0]) if row else 0
+
+    def document(self, source: str) -> Document:
+        """The indexed document called ``source`` (KeyError if there is none)."""
+        row = self._run(
+            lambda c: c.execute(
+                "SELECT id FROM qa_documents WHERE source = %s", (source,)
+            ).fetchone()
+        )
+        if row is None:
+            raise KeyError(source)
+        return self._cached(int(row[0])).document
+
+    def passage_span(self, i: int) -> tuple[Document, int, int]:
+        """Document and character span of passage ``i``."""
+        doc_id, start, end = self._span(i)
+        return self._cached(doc_id).document, start, end
+
+    def passage_text(self, i: int) -> str:
+        """Text of passage ``i``."""
+        doc, start, end = self.passage_span(i)
+        return doc.text[start:end]
+
+    def sentence_spans(self, i: int) -> list[tuple[int, int]]:
+        """Spans of the sentences inside passage ``i``."""
+        doc_id, start, end = self._span(i)
+        sentences = self._cached(doc_id).sentences
+        lo = bisect.bisect_left(sentences[:, 0].tolist(), start)
+        return [(int(s), int(e)) for s, e in sentences[lo:] if s < end and e <= end]
+
+    def dense(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and cosine similarities of the ``k`` passages nearest to ``vector`` (HNSW)."""
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+
+        def search(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
+            self._ensure_ef(k)
+            return conn.execute(
+                "SELECT id, document, start_char, end_char, 1 - (embedding <=> %(v)s)"
+                " FROM qa_passages ORDER BY embedding <=> %(v)s LIMIT %(k)s",
+                {"v": query, "k": k},
+            ).fetchall()
+
+        return self._ranked(self._run(search))
+
+    def keyword(self, query_terms: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and BM25 scores of the ``k`` passages best matching the (stemmed) terms."""
+        words = [t for t in query_terms if t]
+        text = tsquery_any(words)
+        if not text:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        params = {"terms": words, "any": text, "k": k, "k1": BM25_K1, "b": BM25_B}
+
+        def search(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
+            return conn.execute(_BM25_SQL, params).fetchall()
+
+        return self._ranked(self._run(search))
+
+    def similarities(self, vector: np.ndarray, ids: Sequence[int]) -> np.ndarray:
+        """Cosine similarity of ``vector`` to the given passages (0 for a deleted one)."""
+        if len(ids) == 0:
+            return np.zeros(0, dtype=np.float32)
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        wanted = [int(i) for i in ids]
+        rows = self._run(
+            lambda c: c.execute(
+                "SELECT id, 1 - (embedding <=> %s) FROM qa_passages WHERE id = ANY(%s)",
+                (query, wanted),
+            ).fetchall()
+        )
+        found = {int(r[0]): float(r[1]) for r in rows}
+        return np.array([found.get(i, 0.0) for i in wanted], dtype=np.float32)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a stemmed term, counted through the GIN index.
+
+        The same formula as the BM25 side of the FAISS store; an unknown term weighs
+        ``log(1.5)`` there too.
+        """
+        row = self._run(
+            lambda c: c.execute(
+                "SELECT (SELECT count(*) FROM qa_passages"
+                " WHERE tsv @@ to_tsquery('simple', %s)),"
+                " (SELECT value::bigint FROM qa_meta WHERE key = 'passages')",
+                (tsquery_any([term]) or "''",),
+            ).fetchone()
+        )
+        df, n = (int(row[0]), int(row[1])) if row else (0, 0)
+        if df == 0:
+            return math.log(1.0 + 0.5)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _ranked(self, rows: list[tuple[Any, ...]]) -> tuple[np.ndarray, np.ndarray]:
+        # Remember where each hit lives, so showing it needs no second query.
+        with self._lock:
+            if len(self._spans) > 200_000:
+                self._spans.clear()
+            for pid, doc, start, end, _ in rows:
+                self._spans[int(pid)] = (int(doc), int(start), int(end))
+        ids = np.array([int(r[0]) for r in rows], dtype=np.int64)
+        scores = np.array([float(r[4]) for r in rows], dtype=np.float32)
+        return ids, scores
+
+    def _span(self, pid: int) -> tuple[int, int, int]:
+        span = self._spans.get(int(pid))
+        if span is not None:
+            return span
+        row = self._run(
+            lambda c: c.execute(
+                "SELECT document, start_char, end_char FROM qa_passages WHERE id = %s",
+                (int(pid),),
+            ).fetchone()
+        )
+        if row is None:
+            raise KeyError(f"no passage {pid} in {self.path}")
+        span = (int(row[0]), int(row[1]), int(row[2]))
+        self._spans[int(pid)] = span
+        return span
+
+    def _cached(self, doc_id: int) -> _Cached:
+        cached = self._documents.get(doc_id)
+        if cached is None:
+            self._fetch_documents([doc_id])
+            cached = self._documents.get(doc_id)
+            if cached is None:
+                raise KeyError(f"no document {doc_id} in {self.path}")
+        return cached
+
+    def _fetch_documents(self, ids: Sequence[int]) -> None:
+        missing = [i for i in ids if i not in self._documents]
+        if not missing:
+            return
+        rows = self._run(
+            lambda c: c.execute(
+                "SELECT id, source, title, text, kind, sha256, page_starts, sentences"
+                " FROM qa_documents WHERE id = ANY(%s)",
+                (missing,),
+            ).fetchall()
+        )
+        with self._lock:
+            for doc_id, source, title, text, kind, sha, pages, sentences in rows:
+                spans = np.asarray(sentences or [], dtype=np.int64).reshape(-1, 2)
+                self._documents[int(doc_id)] = _Cached(
+                    Document(
+                        source=source,
+                        title=title,
+                        text=text,
+                        kind=kind,
+                        sha256=sha,
+                        page_starts=tuple(pages or ()),
+                    ),
+                    spans,
+                )
+
+
+def open_pg_store(url: str) -> PgStore:
+    """Open the index in the PostgreSQL database at ``url`` (``postgresql://...``)."""
+    conn = connect(url)
+    try:
+        meta = read_meta(conn)
+        if not meta:
+            raise IndexNotFoundError(
+                f"no qa index in {redact(url)}; build one with `qa index PATH... --store URL`"
+            )
+        if int(meta.get("format_version", "0")) > FORMAT_VERSION:
+            raise IndexCorruptError(
+                f"the index in {redact(url)} has format {meta['format_version']}, newer than "
+                f"this qa reads ({FORMAT_VERSION}); upgrade qa or rebuild the index"
+            )
+        register_vector(conn, url)
+        return PgStore(url, conn)
+    except BaseException:
+        conn.close()
+        raise
+
+
+def wait_for(predicate: Callable[[], bool], *, timeout: float, step: float = 0.2) -> bool:
+    """Poll ``predicate`` until it holds or ``timeout`` seconds pass; return its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(step)

@@ -1,0 +1,426 @@
+"""Building, updating and pruning an index in PostgreSQL, one transaction per change.
+
+Each write takes a transaction-level advisory lock, so two indexers on one database run one
+after the other, and readers keep answering from the previous state until the commit.
+Embedding, the slow part, happens before the lock is taken; whatever another writer changed
+in the meantime is re-checked (and embedded if need be) under the lock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._build import BuildReport, _cut, _progress, _unique
+from ._chunk import ChunkingOptions
+from ._embed import Embedder
+from ._errors import DocumentError, EmptyCorpusError, IndexLockedError, IndexNotFoundError
+from ._lexical import terms
+from ._pg import (
+    LOCK_KEY,
+    DatabaseError,
+    connect,
+    read_meta,
+    redact,
+    register_vector,
+    wait_for,
+)
+from ._read import DEFAULT_MAX_FILE_BYTES, Document, read_document, scan_files
+from ._store import FORMAT_VERSION
+
+if TYPE_CHECKING:
+    import psycopg
+
+
+@dataclass(frozen=True)
+class PgBuildReport(BuildReport):
+    """What a build into PostgreSQL did; ``store`` is the database URL without password."""
+
+    store: str = ""
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    sentences: list[tuple[int, int]]
+    spans: list[tuple[int, int]]
+    vectors: np.ndarray
+
+
+def build_pg_index(
+    paths: Sequence[str | os.PathLike[str]],
+    url: str,
+    *,
+    embedder: Embedder,
+    chunking: ChunkingOptions | None = None,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    progress: bool = False,
+    skip_unreadable: bool = False,
+    lock_timeout: float = 60.0,
+) -> PgBuildReport:
+    """Index the files and folders in ``paths`` into the PostgreSQL database at ``url``.
+
+    The same contract as :func:`index.build_index`: afterwards the database holds exactly
+    these sources; unchanged ones (same content hash, model and chunking) are kept as they
+    are, changed ones are re-embedded, missing ones are deleted, all in one transaction.
+    """
+    found = scan_files(paths)
+    skipped = list(found.skipped)
+    if skipped and not skip_unreadable:
+        raise DocumentError(skipped[0][1])
+    documents: list[Document] = []
+    for f in _progress(found.files, progress, "reading"):
+        try:
+            documents.append(read_document(f, max_bytes=max_file_bytes))
+        except DocumentError as exc:
+            if not skip_unreadable:
+                raise
+            skipped.append((f.source, str(exc)))
+    if not documents:
+        raise EmptyCorpusError(
+            f"none of the {len(skipped)} file(s) could be indexed; the first: {skipped[0][1]}"
+        )
+    documents, duplicates = _unique(documents)
+    report = build_pg_from_documents(
+        documents,
+        url,
+        embedder=embedder,
+        chunking=chunking,
+        progress=progress,
+        lock_timeout=lock_timeout,
+    )
+    return dataclasses.replace(report, skipped=tuple(skipped), duplicates=duplicates)
+
+
+def build_pg_from_documents(
+    documents: Sequence[Document],
+    url: str,
+    *,
+    embedder: Embedder,
+    chunking: ChunkingOptions | None = None,
+    progress: bool = False,
+    lock_timeout: float = 60.0,
+) -> PgBuildReport:
+    """Index documents already in memory into the database at ``url`` (see above)."""
+    started = time.perf_counter()
+    if not documents:
+        raise EmptyCorpusError("nothing to index: the corpus has no documents")
+    names = [d.source for d in documents]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})[0]
+        raise DocumentError(f"two documents are both called {dup!r}; give them distinct names")
+    options = chunking or ChunkingOptions(max_tokens=min(128, embedder.max_tokens))
+    if options.max_tokens > embedder.max_tokens:
+        raise DocumentError(
+            f"chunks of {options.max_tokens} tokens exceed the model's limit of "
+            f"{embedder.max_tokens}; use --chunk-tokens {embedder.max_tokens} or less"
+        )
+    settings = {
+        "model": embedder.name,
+        "dimension": str(embedder.dimension),
+        "chunking": json.dumps(dataclasses.asdict(options), sort_keys=True),
+    }
+    conn = connect(url)
+    try:
+        # Before the lock: embed what the database does not hold yet.
+        prepared: dict[str, _Prepared] = {}
+        before = _held(conn, settings)
+        todo = [d for d in documents if before.get(d.source) != d.sha256]
+        prepared.update(_prepare(todo, embedder, options, progress))
+        with conn.transaction():
+            _lock(conn, url, lock_timeout)
+            _ensure_schema(conn, url, settings)
+            register_vector(conn, url)
+            now = _rows(conn)
+            late = [
+                d
+                for d in documents
+                if d.source not in prepared and (now.get(d.source) or (0, "", 0))[1] != d.sha256
+            ]
+            prepared.update(_prepare(late, embedder, options, False))
+            wanted = {d.source: d for d in documents}
+            stale = [
+                doc_id
+                for source, (doc_id, sha, _) in now.items()
+                if source not in wanted or wanted[source].sha256 != sha
+            ]
+            if stale:
+                conn.execute("DELETE FROM qa_documents WHERE id = ANY(%s)", (stale,))
+            fresh = [d for d in documents if (now.get(d.source) or (0, "", 0))[1] != d.sha256]
+            _insert(conn, fresh, prepared)
+            _finish(conn, settings)
+            counts = conn.execute(
+                "SELECT count(*), coalesce(sum(passages), 0) FROM qa_documents"
+            ).fetchone()
+            assert counts is not None
+            if int(counts[1]) == 0:
+                raise EmptyCorpusError(
+                    "no text to index: every document was empty or boilerplate; check the files"
+                )
+    finally:
+        conn.close()
+    embedded = sum(len(p.spans) for p in prepared.values())
+    passages = int(counts[1])
+    inserted = sum(len(prepared[d.source].spans) for d in fresh)
+    return PgBuildReport(
+        path=Path(redact(url)),
+        documents=int(counts[0]),
+        passages=passages,
+        embedded=embedded,
+        reused=passages - inserted,
+        removed=tuple(sorted(set(now) - set(wanted))),
+        seconds=time.perf_counter() - started,
+        store=redact(url),
+    )
+
+
+def remove_pg_sources(
+    url: str, sources: Sequence[str], *, lock_timeout: float = 60.0
+) -> PgBuildReport:
+    """Delete ``sources`` from the index in the database at ``url``, in one transaction.
+
+    Raises :class:`DocumentError` for a source that is not indexed and
+    :class:`EmptyCorpusError` when nothing would be left, like :func:`index.remove_sources`.
+    """
+    started = time.perf_counter()
+    wanted = list(dict.fromkeys(sources))
+    if not wanted:
+        raise DocumentError("no source given; name the source to remove, as `qa ask` cites it")
+    where = redact(url)
+    conn = connect(url)
+    try:
+        with conn.transaction():
+            _lock(conn, url, lock_timeout)
+            if not read_meta(conn):
+                raise IndexNotFoundError(
+                    f"no qa index in {where}; build one with `qa index PATH... --store URL`"
+                )
+            now = _rows(conn)
+            unknown = [s for s in wanted if s not in now]
+            if unknown:
+                indexed = sorted(now)
+                shown = ", ".join(repr(s) for s in indexed[:5]) + (
+                    ", ..." if len(indexed) > 5 else ""
+                )
+                raise DocumentError(
+                    f"no source {unknown[0]!r} in the index in {where}; indexed sources: {shown}"
+                )
+            if len(set(now) - set(wanted)) == 0:
+                raise EmptyCorpusError(
+                    f"removing {len(wanted)} source(s) would leave the index in {where} empty; "
+                    "drop its tables instead"
+                )
+            conn.execute(
+                "DELETE FROM qa_documents WHERE id = ANY(%s)", ([now[s][0] for s in wanted],)
+            )
+            _finish(conn, {})
+            counts = conn.execute(
+                "SELECT count(*), coalesce(sum(passages), 0) FROM qa_documents"
+            ).fetchone()
+            assert counts is not None
+    finally:
+        conn.close()
+    return PgBuildReport(
+        path=Path(where),
+        documents=int(counts[0]),
+        passages=int(counts[1]),
+        embedded=0,
+        reused=int(counts[1]),
+        removed=tuple(sorted(wanted)),
+        seconds=time.perf_counter() - started,
+        store=where,
+    )
+
+
+# -- internals -----------------------------------------------------------------------------
+
+
+def _held(conn: psycopg.Connection[Any], settings: dict[str, str]) -> dict[str, str]:
+    # Source -> sha256 of what the database holds with these settings (nothing otherwise).
+    meta = read_meta(conn)
+    if not meta or any(meta.get(k) != v for k, v in settings.items()):
+        return {}
+    return {str(s): str(h) for s, h in conn.execute("SELECT source, sha256 FROM qa_documents")}
+
+
+def _rows(conn: psycopg.Connection[Any]) -> dict[str, tuple[int, str, int]]:
+    return {
+        str(source): (int(doc_id), str(sha), int(n))
+        for doc_id, source, sha, n in conn.execute(
+            "SELECT id, source, sha256, passages FROM qa_documents"
+        )
+    }
+
+
+def _prepare(
+    documents: Sequence[Document], embedder: Embedder, options: ChunkingOptions, progress: bool
+) -> dict[str, _Prepared]:
+    pieces = [_cut(doc, embedder, options) for doc in _progress(documents, progress, "chunking")]
+    texts = [
+        doc.text[s:e] for doc, (_, spans) in zip(documents, pieces, strict=True) for s, e in spans
+    ]
+    vectors = (
+        embedder.embed(texts, progress=progress)
+        if texts
+        else np.zeros((0, embedder.dimension), dtype=np.float32)
+    )
+    out: dict[str, _Prepared] = {}
+    cursor = 0
+    for doc, (sentences, spans) in zip(documents, pieces, strict=True):
+        out[doc.source] = _Prepared(sentences, spans, vectors[cursor : cursor + len(spans)])
+        cursor += len(spans)
+    return out
+
+
+def _lock(conn: psycopg.Connection[Any], url: str, timeout: float) -> None:
+    def take() -> bool:
+        row = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (LOCK_KEY,)).fetchone()
+        return bool(row and row[0])
+
+    if not wait_for(take, timeout=timeout):
+        raise IndexLockedError(
+            f"another process is writing the index in {redact(url)}; "
+            "wait for it to finish and try again"
+        )
+
+
+def _ensure_schema(conn: psycopg.Connection[Any], url: str, settings: dict[str, str]) -> None:
+    from psycopg import errors, sql
+
+    has_vector = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone()
+    if not has_vector:
+        try:
+            with conn.transaction():
+                conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        except (
+            errors.InsufficientPrivilege,
+            errors.FeatureNotSupported,
+            errors.UndefinedFile,
+        ) as exc:
+            raise DatabaseError(
+                f"the pgvector extension is not available in {redact(url)} and this user "
+                "cannot create it; run `CREATE EXTENSION vector` there as an administrator"
+            ) from exc
+    meta = read_meta(conn)
+    if meta and any(meta.get(k) != v for k, v in settings.items()):
+        # Another model or chunking: nothing can be reused, start the tables afresh.
+        conn.execute("DROP TABLE IF EXISTS qa_passages, qa_documents, qa_meta")
+    conn.execute("CREATE TABLE IF NOT EXISTS qa_meta (key text PRIMARY KEY, value text NOT NULL)")
+    conn.execute(
+        """CREATE TABLE IF NOT EXISTS qa_documents (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            source text NOT NULL UNIQUE,
+            sha256 text NOT NULL,
+            title text NOT NULL,
+            kind text NOT NULL,
+            text text NOT NULL,
+            page_starts integer[] NOT NULL,
+            sentences integer[] NOT NULL,
+            passages integer NOT NULL,
+            added timestamptz NOT NULL DEFAULT now()
+        )"""
+    )
+    conn.execute(
+        sql.SQL(
+            """CREATE TABLE IF NOT EXISTS qa_passages (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            document bigint NOT NULL REFERENCES qa_documents (id) ON DELETE CASCADE,
+            source text NOT NULL,
+            start_char integer NOT NULL,
+            end_char integer NOT NULL,
+            text text NOT NULL,
+            embedding vector({}) NOT NULL,
+            terms text NOT NULL,
+            n_terms integer NOT NULL,
+            tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', terms)) STORED
+        )"""
+        ).format(sql.Literal(int(settings["dimension"])))
+    )
+    conn.execute("CREATE INDEX IF NOT EXISTS qa_passages_document ON qa_passages (document)")
+
+
+def _insert(
+    conn: psycopg.Connection[Any], documents: Sequence[Document], prepared: dict[str, _Prepared]
+) -> None:
+    rows: list[tuple[int, str, int, int, str, np.ndarray, str, int]] = []
+    for doc in documents:
+        p = prepared[doc.source]
+        flat = [int(v) for span in p.sentences for v in span]
+        row = conn.execute(
+            "INSERT INTO qa_documents"
+            " (source, sha256, title, kind, text, page_starts, sentences, passages)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            (
+                doc.source,
+                doc.sha256,
+                doc.title,
+                doc.kind,
+                doc.text,
+                list(doc.page_starts),
+                flat,
+                len(p.spans),
+            ),
+        ).fetchone()
+        assert row is not None
+        for (start, end), vector in zip(p.spans, p.vectors, strict=True):
+            text = doc.text[start:end]
+            words = terms(text)
+            # BM25 counts an empty passage as one token long, as bm25s does.
+            rows.append(
+                (
+                    int(row[0]),
+                    doc.source,
+                    start,
+                    end,
+                    text,
+                    vector,
+                    " ".join(words),
+                    len(words) or 1,
+                )
+            )
+    if not rows:
+        return
+    with (
+        conn.cursor() as cur,
+        cur.copy(
+            "COPY qa_passages"
+            " (document, source, start_char, end_char, text, embedding, terms, n_terms)"
+            " FROM STDIN WITH (FORMAT BINARY)"
+        ) as copy,
+    ):
+        copy.set_types(["int8", "text", "int4", "int4", "text", "vector", "text", "int4"])
+        for r in rows:
+            copy.write_row(r)
+
+
+def _finish(conn: psycopg.Connection[Any], settings: dict[str, str]) -> None:
+    # Indexes are made after the first load (faster than growing them row by row); later
+    # writes keep them up to date.
+    conn.execute(
+        "CREATE INDEX IF NOT EXISTS qa_passages_embedding ON qa_passages"
+        " USING hnsw (embedding vector_cosine_ops)"
+    )
+    conn.execute("CREATE INDEX IF NOT EXISTS qa_passages_tsv ON qa_passages USING gin (tsv)")
+    row = conn.execute("SELECT count(*), coalesce(avg(n_terms), 0) FROM qa_passages").fetchone()
+    assert row is not None
+    values = {
+        **settings,
+        "format_version": str(FORMAT_VERSION),
+        "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        # Corpus statistics of BM25, read by every keyword search.
+        "passages": str(int(row[0])),
+        "mean_terms": repr(float(row[1])),
+    }
+    for key, value in values.items():
+        conn.execute(
+            "INSERT INTO qa_meta (key, value) VALUES (%s, %s)"
+            " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            (key, value),
+        )
