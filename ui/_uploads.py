@@ -9,9 +9,7 @@ sources) and then swaps a freshly loaded bot in, so the next question sees the n
 from __future__ import annotations
 
 import os
-import re
 import threading
-import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,26 +20,11 @@ import qa
 
 #: Source names of uploaded documents start with this, so they never clash with indexed folders.
 UPLOAD_PREFIX = "uploads/"
-_UNSAFE = re.compile(r"[^\w.\- ()]+")
-_MAX_NAME = 120
 
 
 def safe_name(name: str) -> str:
-    """A file name that is safe to write inside the upload folder.
-
-    Folders, drive letters, control characters and leading dots are dropped, so a name like
-    ``../../x.txt`` becomes ``x.txt`` and can only ever land inside the upload folder.
-    """
-    base = re.split(r"[\\/]", unicodedata.normalize("NFC", name))[-1]
-    base = base.split(":")[-1]
-    base = _UNSAFE.sub("_", "".join(c for c in base if c.isprintable()))
-    base = " ".join(base.split()).lstrip(". ")
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = base, ""
-    suffix = suffix.lower()[:10]
-    stem = stem[: _MAX_NAME - len(suffix) - 1].rstrip(". ") or "upload"
-    return f"{stem}.{suffix}" if suffix else stem
+    """A file name that is safe to write inside the upload folder (``../../x.txt`` -> ``x.txt``)."""
+    return index.safe_upload_name(name)
 
 
 @dataclass(frozen=True)
@@ -175,19 +158,8 @@ class Library:
     # -- internals ---------------------------------------------------------------------------
 
     def _read(self, path: Path, name: str) -> bytes:
-        suffix = Path(name).suffix
-        if suffix not in index.SUPPORTED_SUFFIXES:
-            raise index.DocumentError(
-                f"unsupported file type {suffix or '(none)'!r}; "
-                f"upload one of {', '.join(sorted(index.SUPPORTED_SUFFIXES))}"
-            )
         try:
-            size = path.stat().st_size
-            if size > self.max_file_bytes:
-                raise index.DocumentError(
-                    f"{size / 1e6:.1f} MB is over the {self.max_file_bytes / 1e6:.0f} MB limit; "
-                    "split the file"
-                )
+            index.check_upload(name, path.stat().st_size, max_bytes=self.max_file_bytes)
             return path.read_bytes()
         except OSError as exc:
             raise index.DocumentError(
@@ -210,8 +182,11 @@ class Library:
 
 
 def _strip_name(message: str, source: str, name: str) -> str:
-    # Messages from the reader start with the source name; the page shows the file name.
-    return message[len(source) + 2 :] if message.startswith(source + ": ") else message
+    # Messages start with the source or file name; the page shows the name beside them.
+    for prefix in (source + ": ", name + ": "):
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    return message
 
 
 def _write_atomic(folder: Path, name: str, data: bytes) -> None:
