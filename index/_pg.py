@@ -284,6 +284,23 @@ class PgStore:
             return [self._documents[i].document for i in ids if i in self._documents]
 
     @property
+    def sentences(self) -> np.ndarray:
+        """Every sentence as a row (index into :attr:`documents`, start, end)."""
+        documents = self.documents
+        by_source = {d.source: i for i, d in enumerate(documents)}
+        with self._lock:
+            cached = [c for c in self._documents.values() if c.document.source in by_source]
+        parts = [
+            np.column_stack([np.full(len(c.sentences), by_source[c.document.source]), c.sentences])
+            for c in cached
+            if len(c.sentences)
+        ]
+        if not parts:
+            return np.zeros((0, 3), dtype=np.int64)
+        rows = np.concatenate(parts).astype(np.int64)
+        return rows[np.lexsort((rows[:, 1], rows[:, 0]))]
+
+    @property
     def lexical(self) -> PgStore:
         """Term statistics: this store answers :meth:`idf` itself."""
         return self

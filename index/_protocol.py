@@ -44,6 +44,11 @@ class SearchStore(Protocol):
         ...
 
     @property
+    def sentences(self) -> np.ndarray:
+        """Every sentence as a row (index into :attr:`documents`, start, end)."""
+        ...
+
+    @property
     def lexical(self) -> IdfSource:
         """Term statistics of the keyword side."""
         ...

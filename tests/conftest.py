@@ -14,6 +14,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from tests.fakes import FakeEmbedder
 
+# pg_server / pg_url: a real PostgreSQL with pgvector (tests/pg_support.py).
+pytest_plugins = ["tests.pg_support"]
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus"

