@@ -174,6 +174,7 @@ def run_round(
         "error_samples": sorted(set(errors))[:5],
         "wall_s": round(wall, 1),
         "throughput_qps": round(len(latencies) / wall, 2),
+        "p5_ms": round(1000 * percentile(latencies, 5), 1),
         "p50_ms": round(1000 * percentile(latencies, 50), 1),
         "p95_ms": round(1000 * percentile(latencies, 95), 1),
         "p99_ms": round(1000 * percentile(latencies, 99), 1),
@@ -189,6 +190,9 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--questions", type=int, default=50, help="per session and round")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--baseline", type=int, default=50, help="questions asked by one session alone first"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="write the results as JSON here")
     args = parser.parse_args()
@@ -216,6 +220,10 @@ def main() -> int:
             warm(q)
         if pid:
             memory.append(("after 10 warm-up questions", rss_mb(pid)))
+        load_before = os.getloadavg()
+        baseline = run_round(url, qs, 1, args.baseline, offset=0) if args.baseline else None
+        if baseline:
+            print(f"one session alone: {json.dumps(baseline)}", file=sys.stderr)
         rounds = []
         total = 0
         for r in range(args.rounds):
@@ -229,6 +237,8 @@ def main() -> int:
         report = {
             "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, "
             f"Python {platform.python_version()}",
+            "load_average_before_after": [round(load_before[0], 1), round(os.getloadavg()[0], 1)],
+            "one_session_alone": baseline,
             "sessions": args.sessions,
             "questions_per_session_per_round": args.questions,
             "rounds": rounds,

@@ -55,8 +55,9 @@ def build_index(
 
     Sources whose content is unchanged since the previous version keep their vectors; the
     new version replaces the old one atomically, and sources no longer found are dropped.
-    Byte-identical files under several names are indexed once, under the first name in
-    order; the others are listed in :attr:`BuildReport.duplicates`, so answers do not repeat.
+    Byte-identical files under several names are indexed once, under the name nearest the
+    top folder; the others are listed in :attr:`BuildReport.duplicates`, so answers do not
+    repeat.
     A file that cannot be indexed (unreadable, empty, binary, too large, a broken link)
     raises :class:`DocumentError`; with ``skip_unreadable=True`` the other files are indexed
     and the refused ones are listed in :attr:`BuildReport.skipped` instead.
@@ -164,16 +165,16 @@ def build_from_documents(
 
 
 def _unique(documents: Sequence[Document]) -> tuple[list[Document], tuple[tuple[str, str], ...]]:
-    first: dict[str, str] = {}
-    kept: list[Document] = []
-    duplicates: list[tuple[str, str]] = []
-    for doc in documents:
-        if doc.sha256 in first:
-            duplicates.append((doc.source, first[doc.sha256]))
-        else:
-            first[doc.sha256] = doc.source
-            kept.append(doc)
-    return kept, tuple(duplicates)
+    # Of identical files, the one nearest the top folder keeps its name (then path order):
+    # "notes.txt" rather than "backup/notes (1).txt".
+    chosen: dict[str, str] = {}
+    for doc in sorted(documents, key=lambda d: (d.source.count("/"), d.source)):
+        chosen.setdefault(doc.sha256, doc.source)
+    kept = [d for d in documents if chosen[d.sha256] == d.source]
+    duplicates = tuple(
+        (d.source, chosen[d.sha256]) for d in documents if chosen[d.sha256] != d.source
+    )
+    return kept, duplicates
 
 
 _Pieces = tuple[list[tuple[int, int]], list[tuple[int, int]]]  # sentences, passage spans

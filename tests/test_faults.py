@@ -310,3 +310,19 @@ def test_readers_never_see_a_half_written_index(tmp_path: Path) -> None:
         _, err = writer.communicate()
     assert writer.returncode == 0, err
     assert loads > 5
+
+
+@pytest.mark.slow
+def test_index_built_with_a_model_this_machine_lacks(built: Path) -> None:
+    _edit_manifest(_version(built), model="acme/missing-model")
+    child = subprocess.run(
+        [sys.executable, "-m", "ui", "ask", "Where do apples grow?", "--index", str(built)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert child.returncode == 2
+    assert child.stderr.startswith("qa: error: cannot load embedding model 'acme/missing-model'")
+    assert child.stderr.count("\n") == 1 and "Traceback" not in child.stderr
