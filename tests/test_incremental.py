@@ -149,7 +149,7 @@ def test_remove_errors(tmp_path: Path) -> None:
     out = tmp_path / "idx"
     build_index([docs], out, embedder=FakeEmbedder())
     before = _view(out)
-    with pytest.raises(qa.DocumentError, match="no source 'nope.txt'.*doc-000.txt"):
+    with pytest.raises(qa.DocumentError, match=r"no source 'nope\.txt'.*doc-000\.txt"):
         index.remove_source(out, "nope.txt")
     with pytest.raises(qa.EmptyCorpusError, match="empty"):
         index.remove_sources(out, ["doc-000.txt", "doc-001.txt"])
