@@ -77,10 +77,11 @@ _CSS = """
   color: var(--body-text-color); cursor: pointer; }
 .qa-copy:hover, .qa-copy:focus-visible { border-color: var(--color-accent); }
 mark { background: #fde047; color: #111827; border-radius: 2px; padding: 0 1px; }
-.qa-docs table { width: 100%; border-collapse: collapse; font-size: var(--text-sm); }
-.qa-docs th, .qa-docs td { text-align: left; padding: 4px 6px;
-  border-bottom: 1px solid var(--border-color-primary); }
-.qa-docs .qa-num { text-align: right; }
+#qa-doc-list .qa-docs table { width: 100%; border-collapse: collapse; border: none !important;
+  font-size: var(--text-sm); margin-top: 6px; }
+#qa-doc-list .qa-docs th, #qa-doc-list .qa-docs td { text-align: left; padding: 4px 6px;
+  border: none; border-bottom: 1px solid var(--border-color-primary); }
+#qa-doc-list .qa-docs .qa-num { text-align: right; }
 .qa-doc-name { overflow-wrap: anywhere; }
 @media (max-width: 640px) {
   .qa-docs th:nth-child(2), .qa-docs td:nth-child(2),
@@ -267,6 +268,7 @@ def build_app(
                 file_count="multiple",
                 file_types=sorted(index.SUPPORTED_SUFFIXES),
                 elem_id="qa-upload",
+                height=140,
             )
             status = gr.Markdown(elem_id="qa-upload-status")
             doc_list = gr.HTML(documents_html(library.sources()), elem_id="qa-doc-list")
