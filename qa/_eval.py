@@ -22,19 +22,22 @@ from index import (
     Embedder,
     IndexCorruptError,
     IndexNotFoundError,
+    SearchStore,
     build_from_documents,
     build_index,
     canonical_model_name,
     read_manifest,
 )
 
-from ._bot import Bot, Mode
+from ._bot import Bot, Mode, clean_question
 from ._eval_data import Dataset, EvalQuestion
 from ._eval_metrics import contains_any, distinct, first_hit, ndcg_at, recall_at
 
 #: Cut-offs reported for recall (documents for BEIR folders, passages for evidence files).
 RECALL_AT = (1, 3, 5, 10, 100)
 HIT_AT = (1, 3, 5, 10)
+#: Roughly how many sentences an answer scores (three passages of a few sentences).
+_SENTENCES_PER_ANSWER = 15
 
 
 @dataclass(frozen=True)
@@ -170,29 +173,39 @@ def evaluate(
     progress: bool = False,
     index: str = "",
     build_seconds: float = 0.0,
+    answers: bool = True,
+    sentence_cache: Path | None = None,
 ) -> EvalReport:
     """Ask every question of ``dataset`` (or a sample of ``limit``) and score the answers.
 
     ``k`` is the number of passages an answer is drawn from, as in ``qa ask -k``. Rankings
     for nDCG/MRR/recall come from :meth:`Bot.retrieve`; the verdict (found or not) and the
-    quotes from :meth:`Bot.ask`.
+    quotes from :meth:`Bot.ask`. With ``answers=False`` only rankings are scored (for
+    quick sweeps of retrieval options). ``sentence_cache`` is a file where the vectors of the
+    index's sentences are kept between runs (they are the same model's vectors, keyed by the
+    index version), so a second run over the same index does not embed them again.
     """
-    # Same model, same options; repeated texts (the question, asked three ways) embed once.
-    bot = Bot(
-        bot.store,
-        _MemoEmbedder(bot.embedder),
-        threshold=bot.threshold,
-        fusion=bot.fusion,
-        quotes=bot.quote_options,
-    )
+    started = time.perf_counter()
     questions = sample_questions(dataset.questions, limit)
+    store = bot.store
+    # Same model, same options, same vectors: texts are embedded once, in batches, up front
+    # (the questions, and the sentences quotes are chosen from when enough questions will
+    # need them); the calls below then find them remembered.
+    sentences = [store.documents[d].text[s:e] for d, s, e in store.sentences]
+    prime_sentences = answers and len(questions) * _SENTENCES_PER_ANSWER > len(sentences) // 4
+    memo = _MemoEmbedder(
+        bot.embedder, size=len(questions) + (len(sentences) if prime_sentences else 0) + 4096
+    )
+    memo.prime([clean_question(q.text) for q in questions], progress=progress)
+    if prime_sentences:
+        memo.prime_cached(sentences, cache=sentence_cache, key=_cache_key(store), progress=progress)
+    bot = Bot(store, memo, threshold=bot.threshold, fusion=bot.fusion, quotes=bot.quote_options)
     items: Sequence[EvalQuestion] = questions
     if progress:
         from tqdm import tqdm
 
         items = tqdm(questions, desc="questions", unit="q")
-    started = time.perf_counter()
-    results = [_one(bot, dataset.kind, q, mode=mode, k=k) for q in items]
+    results = [_one(bot, dataset.kind, q, mode=mode, k=k, answers=answers) for q in items]
     seconds = time.perf_counter() - started
     metrics, counts = aggregate(results, kind=dataset.kind)
     return EvalReport(
@@ -210,12 +223,17 @@ def evaluate(
     )
 
 
-def _one(bot: Bot, kind: str, q: EvalQuestion, *, mode: Mode, k: int) -> QuestionResult:
-    answer = bot.ask(q.text, k=k, mode=mode)
+def _one(
+    bot: Bot, kind: str, q: EvalQuestion, *, mode: Mode, k: int, answers: bool = True
+) -> QuestionResult:
+    found, confidence = True, 0.0
     gold = q.answers or q.evidence
     quote_correct: bool | None = None
-    if gold and not q.unanswerable:
-        quote_correct = bool(answer.quotes) and contains_any(answer.quotes[0].text, gold)
+    if answers:
+        answer = bot.ask(q.text, k=k, mode=mode)
+        found, confidence = answer.found, answer.confidence
+        if gold and not q.unanswerable:
+            quote_correct = bool(answer.quotes) and contains_any(answer.quotes[0].text, gold)
     rank: int | None = None
     ranking: tuple[str, ...] = ()
     ndcg10 = 0.0
@@ -236,8 +254,8 @@ def _one(bot: Bot, kind: str, q: EvalQuestion, *, mode: Mode, k: int) -> Questio
     return QuestionResult(
         id=q.id,
         rank=rank,
-        found=answer.found,
-        confidence=answer.confidence,
+        found=found,
+        confidence=confidence,
         quote_correct=quote_correct,
         unanswerable=q.unanswerable,
         ndcg10=ndcg10,
@@ -297,6 +315,11 @@ def _mean(values: Sequence[float]) -> float:
     return float(np.mean(values)) if len(values) else 0.0
 
 
+def _cache_key(store: SearchStore) -> str:
+    m = store.manifest
+    return f"{m.model}|{m.created}|{m.passages}|{len(store.sentences)}|{m.chunking}"
+
+
 class _MemoEmbedder:
     """An embedder that remembers its last few thousand vectors (same model, same output)."""
 
@@ -319,6 +342,33 @@ class _MemoEmbedder:
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         return self._inner.token_spans(text)
+
+    def prime(self, texts: Sequence[str], *, progress: bool = False) -> None:
+        """Embed ``texts`` in batches now, so later calls find them."""
+        todo = list(dict.fromkeys(t for t in texts if t not in self._memo))
+        if todo:
+            for text, vector in zip(todo, self._inner.embed(todo, progress=progress), strict=True):
+                self._memo[text] = vector
+
+    def prime_cached(
+        self, texts: Sequence[str], *, cache: Path | None, key: str, progress: bool = False
+    ) -> None:
+        """Like :meth:`prime`, reading and writing the vectors of ``texts`` at ``cache``."""
+        if cache is not None and cache.is_file():
+            try:
+                with np.load(cache, allow_pickle=False) as saved:
+                    if str(saved["key"]) == key and saved["vectors"].shape[0] == len(texts):
+                        for text, vector in zip(texts, saved["vectors"], strict=True):
+                            self._memo[text] = vector
+                        return
+            except (OSError, ValueError, KeyError):
+                pass  # an unreadable cache is only a slower run: embed again
+        self.prime(texts, progress=progress)
+        if cache is not None and texts:
+            vectors = np.stack([self._memo[t] for t in texts]).astype(np.float32)
+            tmp = cache.with_name(cache.name + ".tmp.npz")
+            np.savez(tmp, key=np.array(key), vectors=vectors)
+            os.replace(tmp, cache)
 
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         fresh: dict[str, np.ndarray] = {}

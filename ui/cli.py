@@ -257,6 +257,7 @@ def _eval(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         index=str(out),
         build_seconds=build_seconds,
+        sentence_cache=out.with_name(out.name + ".sentence-vectors.npz"),
     )
     if args.json:
         print(json.dumps(report.summary(), indent=2))
