@@ -146,13 +146,14 @@ def quantize_int8(fp32: Path, out: Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".quant-", suffix=".onnx")
     os.close(fd)
     root = logging.getLogger()
-    level = root.level
+    level, handlers = root.level, list(root.handlers)
     root.setLevel(logging.ERROR)  # it logs advice about pre-processing to the root logger
     try:
         quantize_dynamic(fp32, tmp, weight_type=QuantType.QInt8, per_channel=True)
         os.replace(tmp, out)
     finally:
         root.setLevel(level)
+        root.handlers[:] = handlers  # and it installs a root handler, which must not stay
         Path(tmp).unlink(missing_ok=True)
 
 

@@ -42,6 +42,14 @@ FORMAT_VERSION = 1
 _CURRENT = "CURRENT"
 _MANIFEST = "manifest.json"
 
+#: Above this many passages the vectors go into an HNSW graph rather than a flat (exact)
+#: index: one flat query then costs more than encoding the question (benchmarks/scale.py,
+#: docs/BENCHMARKS.md). Up to here results are exact.
+APPROXIMATE_ABOVE = 100_000
+#: HNSW graph degree, build beam and search beam: efSearch 256 keeps recall@10 of the exact
+#: neighbours >= 0.95 up to 1M clustered vectors, at about 1 ms a query.
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 40, 256
+
 
 @dataclass(frozen=True)
 class SourceInfo:
@@ -140,8 +148,17 @@ class Store:
 
     def dense(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Ids and cosine similarities of the ``k`` passages nearest to ``vector``."""
+        import faiss
+
         k = min(k, len(self))
-        sims, ids = self.vectors.search(vector.reshape(1, -1).astype(np.float32), k)
+        # One query is memory-bound: extra OpenMP threads only add waiting, up to 3x the time
+        # on a busy machine (benchmarks/scale.py). The setting is per thread, so restore it.
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            sims, ids = self.vectors.search(vector.reshape(1, -1).astype(np.float32), k)
+        finally:
+            faiss.omp_set_num_threads(threads)
         keep = ids[0] >= 0
         return ids[0][keep], sims[0][keep]
 
@@ -361,10 +378,7 @@ def write_version(
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         np.save(staging / "passages.npy", passages.astype(np.int64), allow_pickle=False)
         np.save(staging / "sentences.npy", sentences.astype(np.int64), allow_pickle=False)
-        flat = faiss.IndexFlatIP(manifest.dimension)
-        if len(vectors):
-            flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        faiss.write_index(flat, str(staging / "vectors.faiss"))
+        faiss.write_index(vector_index(vectors, manifest.dimension), str(staging / "vectors.faiss"))
         lexical.save(staging / "bm25")
         # The manifest goes last: a version folder with a manifest is complete.
         (staging / _MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
@@ -381,6 +395,21 @@ def write_version(
         raise
     _prune(path, keep={version.name, previous})
     return version
+
+
+def vector_index(vectors: np.ndarray, dimension: int) -> Any:
+    """The FAISS index for ``vectors``: exact up to :data:`APPROXIMATE_ABOVE`, HNSW above."""
+    import faiss
+
+    if len(vectors) > APPROXIMATE_ABOVE:
+        index: Any = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH  # saved with the index
+    else:
+        index = faiss.IndexFlatIP(dimension)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
 
 
 def _current_name(path: Path) -> str:

@@ -1,0 +1,1 @@
+"""Benchmark scripts: each runs from one command documented in docs/BENCHMARKS.md."""
