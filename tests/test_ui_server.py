@@ -89,3 +89,11 @@ def test_only_the_api_endpoints_are_public(server: tuple[str, qa.Bot]) -> None:
     info = client.view_api(print_info=False, return_format="dict")
     assert isinstance(info, dict)
     assert set(info["named_endpoints"]) == {"/ask"}  # uploads/removal only from the page
+
+
+def test_busy_port_gives_a_one_line_error(server: tuple[str, qa.Bot]) -> None:
+    from ui.app import ServeError
+
+    port = int(server[0].rstrip("/").rsplit(":", 1)[1])  # the running server's own port
+    with pytest.raises(ServeError, match=f"cannot serve on 127.0.0.1:{port}.*another --port"):
+        start(server[1], host="127.0.0.1", port=port)

@@ -331,6 +331,10 @@ def launch_options(*, host: str, port: int, max_file_bytes: int) -> dict[str, An
     }
 
 
+class ServeError(qa.QAError):
+    """The web server cannot start (the port is taken, the address is not this machine's)."""
+
+
 def start(
     bot: qa.Bot | Library,
     *,
@@ -339,15 +343,24 @@ def start(
     examples: Sequence[str] = (),
     auth: Sequence[tuple[str, str]] | None = None,
 ) -> tuple[Any, str]:
-    """Start the web chat in the background; return the app and its URL (``app.close()``)."""
+    """Start the web chat in the background; return the app and its URL (``app.close()``).
+
+    ``auth``: (user, password) pairs; when given, the page and its API ask for a login.
+    """
     library = _library(bot)
     app = build_app(library, examples=examples)
-    _, url, _ = app.launch(
-        prevent_thread_lock=True,
-        **launch_options(host=host, port=port, max_file_bytes=library.max_file_bytes),
-        auth=list(auth) if auth else None,
-    )
-    return app, url
+    try:
+        _, url, _ = app.launch(
+            prevent_thread_lock=True,
+            **launch_options(host=host, port=port, max_file_bytes=library.max_file_bytes),
+            auth=list(auth) if auth else None,
+        )
+    except OSError as exc:
+        raise ServeError(
+            f"cannot serve on {host}:{port} ({exc.strerror or 'port in use'}); "
+            "choose another --port or --host"
+        ) from None
+    return app, str(url)
 
 
 def serve(
@@ -358,15 +371,15 @@ def serve(
     examples: Sequence[str] = (),
     auth: Sequence[tuple[str, str]] | None = None,
 ) -> None:
-    """Start the web chat and block until it is stopped.
+    """Start the web chat and block until it is stopped (Ctrl+C).
 
     ``auth``: (user, password) pairs; when given, the page and its API ask for a login.
     """
-    library = _library(bot)
-    app = build_app(library, examples=examples)
+    app, url = start(bot, host=host, port=port, examples=examples, auth=auth)
     if host not in ("127.0.0.1", "localhost", "::1") and not auth:
         print(f"qa: serving on {host}:{port}: anyone who can reach this machine can use it")
-    app.launch(
-        **launch_options(host=host, port=port, max_file_bytes=library.max_file_bytes),
-        auth=list(auth) if auth else None,
-    )
+    print(f"qa: the chat is at {url} (Ctrl+C stops it)", flush=True)
+    try:
+        app.block_thread()
+    finally:
+        app.close()
