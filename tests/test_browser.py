@@ -52,10 +52,17 @@ def browser() -> Iterator[Any]:
             browser.close()
 
 
+#: Requests the pages made to anything but the local server, by page.
+OUTSIDE: dict[int, list[str]] = {}
+
+
 def _open(browser: Any, url: str, **context: Any) -> Any:
     ctx = browser.new_context(**context)
     ctx.set_default_timeout(TIMEOUT_MS)
     page = ctx.new_page()
+    outside = OUTSIDE.setdefault(id(page), [])
+    local = ("http://127.0.0.1:", "data:", "blob:", "about:")
+    page.on("request", lambda r: None if r.url.startswith(local) else outside.append(r.url))
     # Gradio keeps connections open: wait for `load` and then the page's own elements.
     page.goto(url, wait_until="load")
     page.locator("#qa-question textarea").wait_for(state="visible")
@@ -161,6 +168,8 @@ def test_answer_shows_highlighted_quote_source_and_panel(
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith("\u201c") and f"\u201d \u2014 {source}, line " in copied
     assert "characters" in copied
+    # The page fetched nothing from the internet: no fonts, no analytics, no CDN.
+    assert OUTSIDE[id(page)] == []
 
 
 def test_unanswerable_question_says_not_in_the_documents(

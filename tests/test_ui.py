@@ -271,3 +271,21 @@ def test_serve_command_passes_examples_and_restores_uploads(
     restored = served["library"]
     assert isinstance(restored, Library)
     assert sorted(restored.bot.sources) == ["tea.txt", "uploads/owls.txt"]
+
+
+def test_html_upload_is_indexed_without_its_markup(library: Library, tmp_path: Path) -> None:
+    page = tmp_path / "storks.html"
+    page.write_text(
+        "<html><head><title>Storks</title><script>var secret = 1;</script></head><body>"
+        "<nav><a href='/'>Home</a></nav><article><h1>White storks</h1>"
+        "<p>White storks fly from Europe to Africa every autumn, a journey of "
+        "thousands of kilometres.</p><p>They return to the same nest each spring.</p>"
+        "</article></body></html>",
+        encoding="utf-8",
+    )
+    report = library.add([page])
+    assert report.added == ("uploads/storks.html",)
+    text = library.bot.document("uploads/storks.html")
+    assert "White storks fly from Europe to Africa" in text
+    assert "<p>" not in text and "secret" not in text
+    assert library.bot.retrieve("Where do storks fly in autumn?", k=1)[0].source.endswith(".html")
