@@ -289,3 +289,25 @@ def test_html_upload_is_indexed_without_its_markup(library: Library, tmp_path: P
     assert "White storks fly from Europe to Africa" in text
     assert "<p>" not in text and "secret" not in text
     assert library.bot.retrieve("Where do storks fly in autumn?", k=1)[0].source.endswith(".html")
+
+
+@pytest.mark.slow
+def test_uploads_into_a_postgresql_index(
+    pg_url: str, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "tea.txt").write_text(TEA, encoding="utf-8")
+    chunking = index.ChunkingOptions(max_tokens=30)
+    index.build_pg_index([docs], pg_url, embedder=fake_embedder, chunking=chunking)
+    library = Library(qa.load(pg_url, embedder=fake_embedder), upload_dir=tmp_path / "up")
+    f = tmp_path / "kites.txt"
+    f.write_text("Box kites were invented by Lawrence Hargrave in 1893.\n", encoding="utf-8")
+    assert library.add([f]).added == ("uploads/kites.txt",)
+    assert (tmp_path / "up" / "kites.txt").is_file()
+    top = library.bot.retrieve("Who invented box kites?", k=1)[0]
+    assert top.source == "uploads/kites.txt" and "Hargrave" in top.text
+    # Another process opening the database sees the upload too.
+    assert "uploads/kites.txt" in qa.load(pg_url, embedder=fake_embedder).sources
+    library.remove("uploads/kites.txt")
+    assert qa.load(pg_url, embedder=fake_embedder).sources == ["tea.txt"]

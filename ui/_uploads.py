@@ -60,8 +60,12 @@ class Library:
         max_file_bytes: int = index.DEFAULT_MAX_FILE_BYTES,
     ) -> None:
         self._bot = bot
-        self.index_dir = Path(bot.store.path)
-        self.upload_dir = Path(upload_dir) if upload_dir else self.index_dir / "uploads"
+        # A PostgreSQL index is named by its URL (with the password, unlike ``store.path``).
+        url = getattr(bot.store, "url", None)
+        self.database_url = url if isinstance(url, str) and index.is_database_url(url) else None
+        self.index_dir = Path(".") if self.database_url else Path(bot.store.path)
+        default = Path(".qa-uploads") if self.database_url else self.index_dir / "uploads"
+        self.upload_dir = Path(upload_dir) if upload_dir else default
         self.max_file_bytes = max_file_bytes
         self._write = threading.Lock()
 
@@ -169,15 +173,21 @@ class Library:
     def _rebuild(
         self, bot: qa.Bot, documents: Sequence[index.Document], *, progress: bool
     ) -> index.BuildReport:
-        report = index.build_from_documents(
-            documents,
-            self.index_dir,
-            embedder=bot.embedder,
-            chunking=bot.store.manifest.chunking,
-            progress=progress,
-        )
+        chunking = bot.store.manifest.chunking
+        location: str | Path
+        report: index.BuildReport
+        if self.database_url:
+            location = self.database_url
+            report = index.build_pg_from_documents(
+                documents, location, embedder=bot.embedder, chunking=chunking, progress=progress
+            )
+        else:
+            location = self.index_dir
+            report = index.build_from_documents(
+                documents, location, embedder=bot.embedder, chunking=chunking, progress=progress
+            )
         # Same model object and threshold: only the store is new.
-        self._bot = qa.load(self.index_dir, embedder=bot.embedder, threshold=bot.threshold)
+        self._bot = qa.load(location, embedder=bot.embedder, threshold=bot.threshold)
         return report
 
 
