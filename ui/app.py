@@ -126,7 +126,7 @@ def chat_function(target: qa.Bot | Library) -> Callable[..., str]:
         try:
             bot, answer = _answer(library, message, k=k, mode=mode, search_only=search_only)
         except qa.QAError as exc:
-            return f"**Cannot answer:** {exc}"
+            return f"**Cannot answer:** {_escape(str(exc))}"
         return chat_markdown(answer, threshold=bot.threshold, search_only=search_only)
 
     return respond
@@ -163,7 +163,7 @@ def build_app(
         try:
             bot, answer = _answer(library, message, k=int(k), mode=mode, search_only=search_only)
         except qa.QAError as exc:
-            reply, panel = f"**Cannot answer:** {exc}", gr.skip()
+            reply, panel = f"**Cannot answer:** {_escape(str(exc))}", gr.skip()
         else:
             reply = chat_markdown(answer, threshold=bot.threshold, search_only=search_only)
             panel = sources_panel(answer, bot, search_only)
