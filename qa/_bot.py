@@ -26,7 +26,8 @@ from index import (
     terms,
 )
 
-from ._fusion import FusionOptions, reciprocal_rank_fusion
+from ._abstain import keyword_coverage
+from ._fusion import FusionOptions, reciprocal_rank_fusion, score_fusion
 from ._quote import QuoteOptions, pick_quotes, score_sentences
 from ._types import Answer, Passage, Quote
 
@@ -34,10 +35,12 @@ Mode = Literal["hybrid", "dense", "keyword"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "keyword")
 MAX_QUESTION_CHARS = 2000
 
-#: Similarity below which a question counts as not answered by the documents, per model.
-#: Calibrated on SQuAD dev with held-out articles (see docs/QUALITY.md).
+#: A question counts as answered when the best passage's similarity plus the coverage weight
+#: times the top passage's keyword coverage (qa._abstain.keyword_coverage) reaches the
+#: threshold. Both per model, fitted on SQuAD dev with held-out articles (docs/QUALITY.md).
 THRESHOLDS = {"sentence-transformers/all-MiniLM-L6-v2": 0.30}
-#: For models without a calibrated threshold.
+COVERAGE_WEIGHTS = {"sentence-transformers/all-MiniLM-L6-v2": 0.0}
+#: For models without a calibrated threshold: similarity alone.
 FALLBACK_THRESHOLD = 0.30
 
 # Control characters, and lone surrogates (undecodable bytes in a command line) that the
@@ -94,6 +97,7 @@ class Bot:
             if threshold is not None
             else THRESHOLDS.get(store.manifest.model, FALLBACK_THRESHOLD)
         )
+        self.coverage_weight = COVERAGE_WEIGHTS.get(store.manifest.model, 0.0)
         self.fusion = fusion or FusionOptions()
         self.quote_options = quotes or QuoteOptions()
 
@@ -120,7 +124,7 @@ class Bot:
         ids, scores, sims, vector = self._search(text, k=k, mode=mode)
         passages = tuple(self._passage(i, s, m) for i, s, m in zip(ids, scores, sims, strict=True))
         confidence = float(max(sims)) if len(sims) else 0.0
-        found = bool(passages) and confidence >= self.threshold
+        found = bool(passages) and self._answers(text, confidence, passages[0].text)
         quotes: tuple[Quote, ...] = ()
         if found:
             candidates = score_sentences(
@@ -141,6 +145,14 @@ class Bot:
 
     # -- internals ---------------------------------------------------------------------------
 
+    def _answers(self, question: str, similarity: float, top_passage: str) -> bool:
+        # Similarity alone misses short questions about long passages ("Who wrote it?");
+        # the share of the question's rare words found in the top passage adds evidence.
+        score = similarity
+        if self.coverage_weight:
+            score += self.coverage_weight * keyword_coverage(question, top_passage, self.store)
+        return score >= self.threshold
+
     def _search(
         self, question: str, *, k: int, mode: str
     ) -> tuple[list[int], list[float], np.ndarray, np.ndarray]:
@@ -158,11 +170,20 @@ class Bot:
             dense_sims = dict(zip(d_ids.tolist(), d_sims.tolist(), strict=True))
             rankings.append(d_ids.tolist())
             weights.append(self.fusion.dense_weight)
+        keyword: dict[int, float] = {}
         if mode in ("hybrid", "keyword"):
-            b_ids, _ = self.store.keyword(terms(question), depth)
+            b_ids, b_scores = self.store.keyword(terms(question), depth)
+            keyword = dict(zip(b_ids.tolist(), b_scores.tolist(), strict=True))
             rankings.append(b_ids.tolist())
             weights.append(self.fusion.keyword_weight)
-        fused = reciprocal_rank_fusion(rankings, weights=weights, k=self.fusion.rrf_k)[:k]
+        if mode == "hybrid" and self.fusion.method == "score":
+            # Every candidate needs its similarity: fetch those only the keyword side found.
+            extra = [i for i in keyword if i not in dense_sims]
+            for i, sim in zip(extra, self.store.similarities(vector, extra), strict=True):
+                dense_sims[i] = float(sim)
+            fused = score_fusion(dense_sims, keyword, keyword_weight=self.fusion.keyword_weight)[:k]
+        else:
+            fused = reciprocal_rank_fusion(rankings, weights=weights, k=self.fusion.rrf_k)[:k]
         ids = [i for i, _ in fused]
         missing = [i for i in ids if i not in dense_sims]
         for i, sim in zip(missing, self.store.similarities(vector, missing), strict=True):

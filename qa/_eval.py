@@ -7,6 +7,7 @@ as found at the rank of its best passage.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import time
@@ -316,8 +317,11 @@ def _mean(values: Sequence[float]) -> float:
 
 
 def _cache_key(store: SearchStore) -> str:
-    m = store.manifest
-    return f"{m.model}|{m.created}|{m.passages}|{len(store.sentences)}|{m.chunking}"
+    # The vectors depend on the model and the sentence texts only, not on chunking.
+    digest = hashlib.sha256(np.ascontiguousarray(store.sentences, dtype=np.int64).tobytes())
+    for doc in store.documents:
+        digest.update(doc.sha256.encode())
+    return f"{store.manifest.model}|{digest.hexdigest()}"
 
 
 class _MemoEmbedder:
