@@ -182,6 +182,32 @@ def run_round(
     }
 
 
+def direct(corpus: Path, total: int, every: int, seed: int) -> dict[str, Any]:
+    """No server: one bot in this process answers ``total`` questions; memory every ``every``.
+
+    Tells the bot's own memory use apart from the web server's.
+    """
+    import qa
+
+    with tempfile.TemporaryDirectory(prefix="qa-direct-") as tmp:
+        subprocess.run(
+            [sys.executable, "-m", "ui", "index", str(corpus), "--out", f"{tmp}/i", "--quiet"],
+            cwd=REPO,
+            check=True,
+        )
+        bot = qa.load(f"{tmp}/i")
+        qs = questions(total, seed)
+        memory = [("loaded", rss_mb(os.getpid()))]
+        for q in qs[:10]:
+            bot.ask(q)
+        memory.append(("after 10 warm-up questions", rss_mb(os.getpid())))
+        for i in range(total):
+            bot.ask(qs[i % len(qs)])
+            if (i + 1) % every == 0:
+                memory.append((f"after {i + 1} questions", rss_mb(os.getpid())))
+    return {"direct_questions": total, "memory_mb": [(k, round(v, 1)) for k, v in memory]}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="a running server (loopback only); default: start one")
@@ -195,7 +221,14 @@ def main() -> int:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="write the results as JSON here")
+    parser.add_argument(
+        "--direct", type=int, default=0, help="no server: ask N questions of a bot in-process"
+    )
     args = parser.parse_args()
+    if args.direct:
+        result = direct(Path(args.corpus), min(args.direct, 100_000), 250, args.seed)
+        print(json.dumps(result, indent=2))
+        return 0
     if not (1 <= args.sessions <= 200 and 1 <= args.questions <= 1000 and 1 <= args.rounds <= 20):
         raise SystemExit("keep to 1-200 sessions, 1-1000 questions, 1-20 rounds")
 
