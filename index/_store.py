@@ -46,8 +46,8 @@ _MANIFEST = "manifest.json"
 #: index: one flat query then costs more than encoding the question (benchmarks/scale.py,
 #: docs/BENCHMARKS.md). Up to here results are exact.
 APPROXIMATE_ABOVE = 100_000
-#: HNSW graph degree, build beam and search beam: efSearch 256 keeps recall@10 of the exact
-#: neighbours >= 0.95 up to 1M clustered vectors, at about 1 ms a query.
+#: HNSW graph degree, build beam and search beam: efSearch 256 gave recall@10 0.991 of the
+#: exact neighbours on 100k clustered vectors at about 1 ms a query (flat: 22 ms).
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 40, 256
 
 
