@@ -66,6 +66,31 @@ class MemoEmbedder:
         return np.stack([self.memo[t] for t in texts]).astype(np.float32)
 
 
+def _server_times(url: str, embedder: MemoEmbedder, texts: Sequence[str]) -> dict[str, Any]:
+    # EXPLAIN ANALYZE: the time the server spends on each search, without the round trip.
+    from index import _pg, terms
+
+    conn = _pg.connect(url)
+    _pg.register_vector(conn, url)
+    conn.execute("SET hnsw.ef_search = 100")
+    dense: list[float] = []
+    keyword: list[float] = []
+    for text in texts:
+        vector = embedder.embed([text])[0]
+        plan = conn.execute(
+            "EXPLAIN (ANALYZE, FORMAT JSON) SELECT id, document, start_char, end_char,"
+            " 1 - (embedding <=> %(v)s) FROM qa_passages ORDER BY embedding <=> %(v)s LIMIT 50",
+            {"v": vector},
+        ).fetchone()
+        dense.append(plan[0][0]["Execution Time"] / 1000 if plan else float("nan"))
+        words = terms(text)
+        params = {"terms": words, "any": _pg.tsquery_any(words), "k": 50, "k1": 1.5, "b": 0.75}
+        plan = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + _pg._BM25_SQL, params).fetchone()
+        keyword.append(plan[0][0]["Execution Time"] / 1000 if plan else float("nan"))
+    conn.close()
+    return {"dense": percentiles(dense), "keyword": percentiles(keyword)}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--paragraphs", type=int, default=None, help="default: all 2,067")
@@ -77,7 +102,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     folder.mkdir(mode=0o700, exist_ok=True)
     os.environ["XDG_RUNTIME_DIR"] = str(folder)
     import qa
-    from index import build_from_documents, build_pg_from_documents, load_embedder, parse_document
+    from index import (
+        build_from_documents,
+        build_pg_from_documents,
+        load_embedder,
+        parse_document,
+        terms,
+    )
     from tests.pg_support import PgServer
 
     print(machine(), flush=True)
@@ -119,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for text in texts:  # warm-up: every vector the questions need, computed once
             bots["faiss"].ask(text)
         results["model_per_question_ms"] = 1000 * (embedder.seconds - embedded_before) / len(texts)
+        for text in texts:  # and the documents each server caches as it shows them
+            bots["postgres"].ask(text)
         top: dict[str, list[list[tuple[str, int, int]]]] = {}
         for name, bot in bots.items():
             times: list[float] = []
@@ -134,12 +167,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                 found += answer.found
             top[name] = spans
             gold = [q.gold for q in questions]
+            # The store's two searches alone, as the server process sees them.
+            search: list[float] = []
+            for text in texts:
+                vector = embedder.embed([text])[0]
+                words = terms(text)
+                started = time.perf_counter()
+                bot.store.dense(vector, 50)
+                bot.store.keyword(words, 50)
+                search.append(time.perf_counter() - started)
             results[name] = {
                 "ask_ms": percentiles(times),
+                "search_ms": percentiles(search),
                 "recall@5": recall_at(ranked, gold, 5),
                 "found": found / len(texts),
             }
             print(f"{name}: {results[name]}", flush=True)
+        results["postgres"]["server_ms"] = _server_times(url, embedder, texts)
+        print(f"PostgreSQL execution time: {results['postgres']['server_ms']}", flush=True)
         same = sum(a == b for a, b in zip(top["faiss"], top["postgres"], strict=True))
         results["same_top5"] = same / len(texts)
         results["questions"] = len(texts)

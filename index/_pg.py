@@ -74,7 +74,8 @@ SELECT h.id, h.document, h.start_char, h.end_char,
        sum(w.times * ln(1 + (s.n - w.df + 0.5) / (w.df + 0.5))
            * cardinality(u.positions)
            / (cardinality(u.positions)
-              + %(k1)s * (1 - %(b)s + %(b)s * h.n_terms / greatest(s.mean, 1e-9)))) AS score
+              + %(k1)s * (1 - %(b)s + %(b)s * h.n_terms / greatest(s.mean, 1e-9)))) AS score,
+       (SELECT json_object_agg(term, df) FROM weights) AS dfs, max(s.n) AS n
 FROM hits h
 CROSS JOIN stats s
 CROSS JOIN LATERAL unnest(h.tsv) AS u(lexeme, positions, weights)
@@ -192,6 +193,9 @@ class PgStore:
         self._spans: dict[int, tuple[int, int, int]] = {}  # passage id -> document id, span
         self._ef = 0
         self._ensure_ef(EF_SEARCH)
+        # Document frequencies of the last keyword search's terms, and the passage count:
+        # the quotes of the same question weigh its words by them without asking again.
+        self._df: dict[str, tuple[int, int]] = {}
 
     # -- connection --------------------------------------------------------------------------
 
@@ -364,7 +368,13 @@ class PgStore:
         def search(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
             return conn.execute(_BM25_SQL, params).fetchall()
 
-        return self._ranked(self._run(search))
+        rows = self._run(search)
+        if rows:
+            n = int(rows[0][6])
+            self._df = {str(t): (int(df), n) for t, df in (rows[0][5] or {}).items()}
+        else:  # no passage holds any of the words
+            self._df = {t: (0, 0) for t in words}
+        return self._ranked([r[:5] for r in rows])
 
     def similarities(self, vector: np.ndarray, ids: Sequence[int]) -> np.ndarray:
         """Cosine similarity of ``vector`` to the given passages (0 for a deleted one)."""
@@ -387,6 +397,10 @@ class PgStore:
         The same formula as the BM25 side of the FAISS store; an unknown term weighs
         ``log(1.5)`` there too.
         """
+        known = self._df.get(term)
+        if known is not None:
+            df, n = known
+            return math.log(1.0 + 0.5) if df == 0 else math.log(1.0 + (n - df + 0.5) / (df + 0.5))
         row = self._run(
             lambda c: c.execute(
                 "SELECT (SELECT count(*) FROM qa_passages"

