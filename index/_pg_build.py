@@ -298,7 +298,10 @@ def _ensure_schema(conn: psycopg.Connection[Any], url: str, settings: dict[str, 
     if not has_vector:
         try:
             with conn.transaction():
-                conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+                # In public, where every schema's search path finds it (see docs/SCALING.md).
+                public = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'public'")
+                where = " SCHEMA public" if public.fetchone() else ""
+                conn.execute("CREATE EXTENSION IF NOT EXISTS vector" + where)
         except (
             errors.InsufficientPrivilege,
             errors.FeatureNotSupported,

@@ -418,3 +418,26 @@ def test_urls_are_told_from_folders() -> None:
     assert not index.is_database_url(Path("postgresql://x"))
     assert index._pg.redact("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db"
     assert index._pg.tsquery_any(["it's", "a\\b", "it's"]) == "'it''s' | 'a\\\\b'"
+
+
+@pytest.mark.slow
+def test_schemas_hold_separate_indexes_in_one_database(pg_url: str, tmp_path: Path) -> None:
+    conn = index._pg.connect(pg_url)
+    with conn:
+        conn.execute("CREATE SCHEMA team_a")
+        conn.execute("CREATE SCHEMA team_b")
+    urls = {}
+    for team, (name, text) in {"team_a": _TOPICS_A, "team_b": _TOPICS_B}.items():
+        folder = tmp_path / team
+        folder.mkdir()
+        _write(folder, {name: text})
+        urls[team] = pg_url + f"&options=-csearch_path%3D{team},public"
+        index.build_pg_index([folder], urls[team], embedder=FakeEmbedder())
+    for team, (name, _) in {"team_a": _TOPICS_A, "team_b": _TOPICS_B}.items():
+        store = index.open_pg_store(urls[team])
+        assert [d.source for d in store.documents] == [name]
+        store.close()
+
+
+_TOPICS_A = ("bread.txt", _TOPICS["bread.txt"])
+_TOPICS_B = ("rivers.txt", _TOPICS["rivers.txt"])
