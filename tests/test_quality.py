@@ -65,5 +65,5 @@ def test_coverage_weight_can_tip_the_decision(bot: qa.Bot) -> None:
     bot.threshold = similarity + 0.1
     bot.coverage_weight = 0.0
     assert not bot.ask(question, k=1, mode="keyword").found
-    bot.coverage_weight = 0.2  # full coverage adds 0.2 > 0.1
+    bot.coverage_weight = 0.5  # full coverage adds 0.5 * (1 - 0.5) = 0.25 > 0.1
     assert bot.ask(question, k=1, mode="keyword").found
