@@ -22,6 +22,7 @@ from index import (
     ModelNotFoundError,
     QAError,
     QuestionError,
+    is_database_url,
 )
 
 from ._bot import MODES, Bot, Mode, clean_question, load
@@ -53,7 +54,7 @@ __all__ = [
     "retrieve",
 ]
 
-_bots: dict[Path, Bot] = {}
+_bots: dict[str, Bot] = {}
 _bots_lock = threading.Lock()
 
 
@@ -61,7 +62,8 @@ def retrieve(
     question: str, *, index: str | os.PathLike[str], k: int = 5, mode: Mode = "hybrid"
 ) -> list[Passage]:
     """One call: load the index at ``index`` (once per process) and retrieve ``k`` passages."""
-    key = Path(index).resolve()
+    # A database URL is its own key; a folder is keyed by its absolute path.
+    key = str(index) if is_database_url(index) else str(Path(index).resolve())
     with _bots_lock:
         bot = _bots.get(key)
         if bot is None:
