@@ -107,8 +107,9 @@ class SentenceTransformerEmbedder:
             where = "folder" if Path(self._location).exists() else "name"
             raise ModelNotFoundError(
                 f"cannot load embedding model {self._name!r} from this {where} "
-                f"({type(exc).__name__}); pass --model with a local sentence-transformers "
-                "folder or a model already in the Hugging Face cache"
+                f"({type(exc).__name__}); put that model on this machine (a local "
+                "sentence-transformers folder or the Hugging Face cache), or index with "
+                "`qa index --model` naming one that is here"
             ) from exc
 
     @property
