@@ -145,7 +145,8 @@ class SentenceTransformerEmbedder:
 
 #: Embedding backends: ``auto`` is ``onnx`` for models it supports (mean pooling), else torch.
 BACKENDS: tuple[str, ...] = ("auto", "torch", "onnx", "onnx-int8")
-#: What the CLI and :func:`qa.load` use: ONNX fp32 gives the torch vectors ~4x faster per query.
+#: What the CLI and :func:`qa.load` use: ONNX fp32 gives the torch vectors, faster per query
+#: (docs/BENCHMARKS.md).
 DEFAULT_BACKEND = "auto"
 
 
