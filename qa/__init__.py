@@ -26,6 +26,8 @@ from index import (
 )
 
 from ._bot import MODES, Bot, Mode, clean_question, load
+from ._eval import EvalReport, evaluate, prepare_index
+from ._eval_data import Dataset, DatasetError, load_dataset
 from ._fusion import FusionOptions, reciprocal_rank_fusion
 from ._quote import QuoteOptions
 from ._types import Answer, Passage, Quote
@@ -34,8 +36,11 @@ __all__ = [
     "MODES",
     "Answer",
     "Bot",
+    "Dataset",
+    "DatasetError",
     "DocumentError",
     "EmptyCorpusError",
+    "EvalReport",
     "FusionOptions",
     "IndexCorruptError",
     "IndexLockedError",
@@ -49,7 +54,10 @@ __all__ = [
     "Quote",
     "QuoteOptions",
     "clean_question",
+    "evaluate",
     "load",
+    "load_dataset",
+    "prepare_index",
     "reciprocal_rank_fusion",
     "retrieve",
 ]
