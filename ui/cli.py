@@ -247,7 +247,7 @@ def _eval(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     bot = qa.load(out, embedder=embedder)
-    mode = "keyword" if args.mode == "bm25" else args.mode
+    mode: qa.Mode = "keyword" if args.mode == "bm25" else args.mode
     report = evaluate(
         bot,
         dataset,
