@@ -77,7 +77,14 @@ def score_sentences(
 
 
 def pick_quotes(candidates: Sequence[Candidate], options: QuoteOptions) -> list[Candidate]:
-    """The best sentence, plus another close in score from elsewhere, in reading order."""
+    """The best sentence, plus another close in score from elsewhere.
+
+    A short sentence that is itself a question (a heading such as "Can X be governed?")
+    repeats the question rather than answering it, so it is quoted only when nothing else
+    is left; a long sentence ending in a question can still carry the answer.
+    """
+    statements = [c for c in candidates if not _is_question(c)]
+    candidates = statements or list(candidates)
     if not candidates:
         return []
     best = candidates[0]
@@ -89,3 +96,8 @@ def pick_quotes(candidates: Sequence[Candidate], options: QuoteOptions) -> list[
             break
         chosen.append(other)
     return chosen
+
+
+def _is_question(candidate: Candidate) -> bool:
+    text = candidate.document.text[candidate.start : candidate.end]
+    return len(text.split()) <= 12 and text.rstrip(" \"'\u201d\u2019)").endswith("?")
