@@ -1,4 +1,4 @@
-"""Reciprocal-rank fusion of ranked lists (Cormack et al., 2009)."""
+"""Fusing the dense and keyword rankings: by score (the default) or by reciprocal rank."""
 
 from __future__ import annotations
 
