@@ -62,6 +62,31 @@ def build_index(
     raises :class:`DocumentError`; with ``skip_unreadable=True`` the other files are indexed
     and the refused ones are listed in :attr:`BuildReport.skipped` instead.
     """
+    documents, skipped, duplicates = read_corpus(
+        paths, max_file_bytes=max_file_bytes, progress=progress, skip_unreadable=skip_unreadable
+    )
+    report = build_from_documents(
+        documents,
+        out,
+        embedder=embedder,
+        chunking=chunking,
+        progress=progress,
+        lock_timeout=lock_timeout,
+    )
+    return dataclasses.replace(report, skipped=tuple(skipped), duplicates=duplicates)
+
+
+def read_corpus(
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    max_file_bytes: int,
+    progress: bool,
+    skip_unreadable: bool,
+) -> tuple[list[Document], list[tuple[str, str]], tuple[tuple[str, str], ...]]:
+    """Read the files below ``paths``: the documents, the refused files, the duplicates.
+
+    Shared by every store's build, so all of them read, refuse and de-duplicate alike.
+    """
     found = scan_files(paths)
     skipped = list(found.skipped)
     if skipped and not skip_unreadable:
@@ -79,15 +104,7 @@ def build_index(
             f"none of the {len(skipped)} file(s) could be indexed; the first: {skipped[0][1]}"
         )
     documents, duplicates = _unique(documents)
-    report = build_from_documents(
-        documents,
-        out,
-        embedder=embedder,
-        chunking=chunking,
-        progress=progress,
-        lock_timeout=lock_timeout,
-    )
-    return dataclasses.replace(report, skipped=tuple(skipped), duplicates=duplicates)
+    return documents, skipped, duplicates
 
 
 def build_from_documents(

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._build import BuildReport, _cut, _progress, _unique
+from ._build import BuildReport, _cut, _progress, read_corpus
 from ._chunk import ChunkingOptions
 from ._embed import Embedder
 from ._errors import DocumentError, EmptyCorpusError, IndexLockedError, IndexNotFoundError
@@ -33,7 +33,7 @@ from ._pg import (
     register_vector,
     wait_for,
 )
-from ._read import DEFAULT_MAX_FILE_BYTES, Document, read_document, scan_files
+from ._read import DEFAULT_MAX_FILE_BYTES, Document
 from ._store import FORMAT_VERSION
 
 if TYPE_CHECKING:
@@ -71,23 +71,9 @@ def build_pg_index(
     these sources; unchanged ones (same content hash, model and chunking) are kept as they
     are, changed ones are re-embedded, missing ones are deleted, all in one transaction.
     """
-    found = scan_files(paths)
-    skipped = list(found.skipped)
-    if skipped and not skip_unreadable:
-        raise DocumentError(skipped[0][1])
-    documents: list[Document] = []
-    for f in _progress(found.files, progress, "reading"):
-        try:
-            documents.append(read_document(f, max_bytes=max_file_bytes))
-        except DocumentError as exc:
-            if not skip_unreadable:
-                raise
-            skipped.append((f.source, str(exc)))
-    if not documents:
-        raise EmptyCorpusError(
-            f"none of the {len(skipped)} file(s) could be indexed; the first: {skipped[0][1]}"
-        )
-    documents, duplicates = _unique(documents)
+    documents, skipped, duplicates = read_corpus(
+        paths, max_file_bytes=max_file_bytes, progress=progress, skip_unreadable=skip_unreadable
+    )
     report = build_pg_from_documents(
         documents,
         url,
