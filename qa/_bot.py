@@ -28,6 +28,7 @@ from index import (
 
 from ._abstain import keyword_coverage
 from ._fusion import FusionOptions, reciprocal_rank_fusion, score_fusion
+from ._meta import Line, metadata_kind, metadata_line, passage_lines
 from ._quote import QuoteOptions, pick_quotes, score_sentences
 from ._types import Answer, Passage, Quote
 
@@ -128,7 +129,14 @@ class Bot:
         confidence = float(max(sims)) if len(sims) else 0.0
         found = bool(passages) and self._answers(text, confidence, passages[0].text)
         quotes: tuple[Quote, ...] = ()
-        if found:
+        kind = metadata_kind(text)
+        meta = metadata_line(kind, self._header_groups(passages)) if kind else None
+        if meta is not None:
+            # Who wrote it, when, under what title: answered by the header line itself.
+            doc = self.store.document(passages[meta.passage].source)
+            quotes = (self._quote(doc, meta.start, meta.end, 1.0, meta.passage),)
+            found = True
+        elif found:
             candidates = score_sentences(
                 text,
                 vector,
@@ -212,6 +220,21 @@ class Bot:
             similarity=float(sim),
             location=self._location(doc, start),
         )
+
+    def _header_groups(self, passages: Sequence[Passage]) -> list[tuple[int, list[Line]]]:
+        # The retrieved passages, then the opening lines of the best one's document: a
+        # byline or dateline sits there even when no passage holding it was retrieved.
+        groups = [(pos, passage_lines(p)) for pos, p in enumerate(passages)]
+        if passages:
+            source = passages[0].source
+            numbers = [i for i, d in enumerate(self.store.documents) if d.source == source]
+            doc = self.store.document(source)
+            rows = self.store.sentences
+            if numbers and len(rows):
+                mine = rows[rows[:, 0] == numbers[0]][:8]
+                lines = [(int(s), int(e), doc.text[int(s) : int(e)]) for _, s, e in mine]
+                groups.append((0, [ln for ln in lines if "\n" not in ln[2]]))
+        return groups
 
     def _quote(self, doc: Document, start: int, end: int, score: float, passage: int) -> Quote:
         return Quote(
