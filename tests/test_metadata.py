@@ -11,7 +11,12 @@ from index import build_index
 from qa._meta import metadata_kind
 from tests.fakes import FakeEmbedder
 
-PAGE = """Site name | Home
+BODY = (
+    "Rivers carry goods, water and power across borders, and the states along them bargain "
+    "over each use. Treaties about shared rivers are older than most other international "
+    "agreements, and many still work."
+)
+PAGE = f"""Site name | Home
   • Home
   • About
   • Contact
@@ -23,7 +28,7 @@ The Quiet Economics of Rivers
 Maria van Houten
 12 March 2024
 
-Rivers carry goods, water and power across borders, and the states along them bargain over each use. Treaties about shared rivers are older than most other international agreements, and many still work.
+{BODY}
 
 Policy Makers
 Most of them agree that data sharing comes first, because every later rule depends on it.
