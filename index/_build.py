@@ -107,17 +107,10 @@ def read_corpus(
     return documents, skipped, duplicates
 
 
-def build_from_documents(
-    documents: Sequence[Document],
-    out: str | os.PathLike[str],
-    *,
-    embedder: Embedder,
-    chunking: ChunkingOptions | None = None,
-    progress: bool = False,
-    lock_timeout: float = 60.0,
-) -> BuildReport:
-    """Index documents that are already in memory (used by evaluation and uploads)."""
-    started = time.perf_counter()
+def checked_options(
+    documents: Sequence[Document], embedder: Embedder, chunking: ChunkingOptions | None
+) -> ChunkingOptions:
+    """Check a corpus before any store builds it, and settle the chunking options."""
     if not documents:
         raise EmptyCorpusError("nothing to index: the corpus has no documents")
     names = [d.source for d in documents]
@@ -130,6 +123,21 @@ def build_from_documents(
             f"chunks of {options.max_tokens} tokens exceed the model's limit of "
             f"{embedder.max_tokens}; use --chunk-tokens {embedder.max_tokens} or less"
         )
+    return options
+
+
+def build_from_documents(
+    documents: Sequence[Document],
+    out: str | os.PathLike[str],
+    *,
+    embedder: Embedder,
+    chunking: ChunkingOptions | None = None,
+    progress: bool = False,
+    lock_timeout: float = 60.0,
+) -> BuildReport:
+    """Index documents that are already in memory (used by evaluation and uploads)."""
+    started = time.perf_counter()
+    options = checked_options(documents, embedder, chunking)
     root = Path(out)
     with writer_lock(root, timeout=lock_timeout):
         previous = _reusable(root, embedder.name, options)
@@ -169,7 +177,7 @@ def build_from_documents(
             vectors=vectors,
             lexical=lexical,
         )
-    removed = tuple(sorted(set(previous) - set(names))) if previous else ()
+    removed = tuple(sorted(set(previous) - {d.source for d in documents})) if previous else ()
     return BuildReport(
         path=root,
         documents=len(documents),

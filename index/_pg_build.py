@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._build import BuildReport, _cut, _progress, read_corpus
+from ._build import BuildReport, _cut, _progress, checked_options, read_corpus
 from ._chunk import ChunkingOptions
 from ._embed import Embedder
 from ._errors import DocumentError, EmptyCorpusError, IndexLockedError, IndexNotFoundError
@@ -96,18 +96,7 @@ def build_pg_from_documents(
 ) -> PgBuildReport:
     """Index documents already in memory into the database at ``url`` (see above)."""
     started = time.perf_counter()
-    if not documents:
-        raise EmptyCorpusError("nothing to index: the corpus has no documents")
-    names = [d.source for d in documents]
-    if len(set(names)) != len(names):
-        dup = sorted({n for n in names if names.count(n) > 1})[0]
-        raise DocumentError(f"two documents are both called {dup!r}; give them distinct names")
-    options = chunking or ChunkingOptions(max_tokens=min(128, embedder.max_tokens))
-    if options.max_tokens > embedder.max_tokens:
-        raise DocumentError(
-            f"chunks of {options.max_tokens} tokens exceed the model's limit of "
-            f"{embedder.max_tokens}; use --chunk-tokens {embedder.max_tokens} or less"
-        )
+    options = checked_options(documents, embedder, chunking)
     settings = {
         "model": embedder.name,
         "dimension": str(embedder.dimension),
