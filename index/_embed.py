@@ -114,7 +114,11 @@ class SentenceTransformerEmbedder:
 
     @property
     def dimension(self) -> int:
-        dim = self.model.get_sentence_embedding_dimension()
+        # Renamed in sentence-transformers 5.x; the old name still works there, with a warning.
+        get = getattr(self.model, "get_embedding_dimension", None) or (
+            self.model.get_sentence_embedding_dimension
+        )
+        dim = get()
         assert dim is not None
         return int(dim)
 

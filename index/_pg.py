@@ -268,24 +268,25 @@ class PgStore:
                 created=meta.get("updated", ""),
             )
 
-        return self._run(read)
+        return self._run(_snapshot(read))
 
     @property
     def documents(self) -> list[Document]:
-        """Every indexed document, by source name."""
-        ids = [
-            int(r[0])
-            for r in self._run(
-                lambda c: c.execute("SELECT id FROM qa_documents ORDER BY source").fetchall()
-            )
-        ]
-        self._fetch_documents(ids)
+        """Every indexed document, by source name, all from one committed state."""
+
+        def read(conn: psycopg.Connection[Any]) -> tuple[list[int], list[tuple[Any, ...]]]:
+            ids = [int(r[0]) for r in conn.execute("SELECT id FROM qa_documents ORDER BY source")]
+            missing = [i for i in ids if i not in self._documents]
+            return ids, (conn.execute(_FETCH, (missing,)).fetchall() if missing else [])
+
+        ids, rows = self._run(_snapshot(read))
         with self._lock:
+            self._remember(rows)
             # Forget documents that are no longer indexed.
             live = set(ids)
             for gone in [i for i in self._documents if i not in live]:
                 del self._documents[gone]
-            return [self._documents[i].document for i in ids if i in self._documents]
+            return [self._documents[i].document for i in ids]
 
     @property
     def sentences(self) -> np.ndarray:
@@ -355,7 +356,7 @@ class PgStore:
                 {"v": query, "k": k},
             ).fetchall()
 
-        return self._ranked(self._run(search))
+        return self._ranked(self._search(search))
 
     def keyword(self, query_terms: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Ids and BM25 scores of the ``k`` passages best matching the (stemmed) terms."""
@@ -368,7 +369,7 @@ class PgStore:
         def search(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
             return conn.execute(_BM25_SQL, params).fetchall()
 
-        rows = self._run(search)
+        rows = self._search(search)
         if rows:
             n = int(rows[0][6])
             self._df = {str(t): (int(df), n) for t, df in (rows[0][5] or {}).items()}
@@ -416,6 +417,22 @@ class PgStore:
 
     # -- internals ---------------------------------------------------------------------------
 
+    def _search(
+        self, query: Callable[[psycopg.Connection[Any]], list[tuple[Any, ...]]]
+    ) -> list[tuple[Any, ...]]:
+        # Hits (rows whose second column is the document id) and the documents they come
+        # from, read in one state: a writer committing in between cannot leave a hit whose
+        # document is gone.
+        def run(conn: psycopg.Connection[Any]) -> tuple[list[Any], list[Any]]:
+            rows = query(conn)
+            missing = sorted({int(r[1]) for r in rows} - self._documents.keys())
+            return rows, (conn.execute(_FETCH, (missing,)).fetchall() if missing else [])
+
+        rows, documents = self._run(_snapshot(run))
+        with self._lock:
+            self._remember(documents)
+        return rows
+
     def _ranked(self, rows: list[tuple[Any, ...]]) -> tuple[np.ndarray, np.ndarray]:
         # Remember where each hit lives, so showing it needs no second query.
         with self._lock:
@@ -456,27 +473,45 @@ class PgStore:
         missing = [i for i in ids if i not in self._documents]
         if not missing:
             return
-        rows = self._run(
-            lambda c: c.execute(
-                "SELECT id, source, title, text, kind, sha256, page_starts, sentences"
-                " FROM qa_documents WHERE id = ANY(%s)",
-                (missing,),
-            ).fetchall()
-        )
+        rows = self._run(lambda c: c.execute(_FETCH, (missing,)).fetchall())
         with self._lock:
-            for doc_id, source, title, text, kind, sha, pages, sentences in rows:
-                spans = np.asarray(sentences or [], dtype=np.int64).reshape(-1, 2)
-                self._documents[int(doc_id)] = _Cached(
-                    Document(
-                        source=source,
-                        title=title,
-                        text=text,
-                        kind=kind,
-                        sha256=sha,
-                        page_starts=tuple(pages or ()),
-                    ),
-                    spans,
-                )
+            self._remember(rows)
+
+    def _remember(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        # Rows are never updated in place (a changed document gets a new id), so a cached
+        # document stays right for as long as its id is indexed.
+        for doc_id, source, title, text, kind, sha, pages, sentences in rows:
+            spans = np.asarray(sentences or [], dtype=np.int64).reshape(-1, 2)
+            self._documents[int(doc_id)] = _Cached(
+                Document(
+                    source=source,
+                    title=title,
+                    text=text,
+                    kind=kind,
+                    sha256=sha,
+                    page_starts=tuple(pages or ()),
+                ),
+                spans,
+            )
+
+
+_FETCH = (
+    "SELECT id, source, title, text, kind, sha256, page_starts, sentences"
+    " FROM qa_documents WHERE id = ANY(%s)"
+)
+
+
+def _snapshot(
+    work: Callable[[psycopg.Connection[Any]], T],
+) -> Callable[[psycopg.Connection[Any]], T]:
+    # Several statements that must see one committed state: a writer may commit between
+    # two autocommit statements, so run them in one repeatable-read transaction.
+    def run(conn: psycopg.Connection[Any]) -> T:
+        with conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            return work(conn)
+
+    return run
 
 
 def open_pg_store(url: str) -> PgStore:

@@ -347,6 +347,57 @@ def test_two_indexers_at_once_leave_one_consistent_index(pg_url: str, tmp_path: 
     assert (orphans, mismatched, wrong_text, counted) == (0, 0, 0, True)
 
 
+class _SwapAfterFirstRead:
+    """A store connection that lets a writer commit right after the reader's first statement
+    on a qa table: the moment a reader that reads in several statements goes wrong."""
+
+    def __init__(self, conn: Any, swap: Any) -> None:
+        self._conn = conn
+        self._swap = swap
+
+    def execute(self, query: str, *args: Any, **kwargs: Any) -> Any:
+        result = self._conn.execute(query, *args, **kwargs)
+        if self._swap is not None and "FROM qa_" in query:
+            swap, self._swap = self._swap, None
+            swap()
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("read", ["documents", "manifest"])
+def test_a_read_sees_one_committed_state_while_a_writer_swaps(
+    pg_url: str, fake_embedder: FakeEmbedder, read: str
+) -> None:
+    corpora = {
+        name: [
+            index.Document(
+                f"{name}{i:02d}.txt", name, f"Document {name} number {i}. " * 20, "text", name * 64
+            )
+            for i in range(5)
+        ]
+        for name in ("a", "b")
+    }
+    index.build_pg_from_documents(corpora["a"], pg_url, embedder=fake_embedder)
+    store = index.open_pg_store(pg_url)
+    try:
+        store._conn = _SwapAfterFirstRead(
+            store._conn,
+            lambda: index.build_pg_from_documents(corpora["b"], pg_url, embedder=fake_embedder),
+        )
+        if read == "documents":
+            sources = [d.source for d in store.documents]
+        else:
+            sources = [s.source for s in store.manifest.sources]
+        # The state when the read began, whole; the next read sees the new one.
+        assert sources == [d.source for d in corpora["a"]]
+        assert [d.source for d in store.documents] == [d.source for d in corpora["b"]]
+    finally:
+        store.close()
+
+
 @pytest.mark.slow
 def test_a_writer_waits_for_the_lock_then_says_so(pg_url: str, tmp_path: Path) -> None:
     _write(tmp_path, _TOPICS)
