@@ -8,7 +8,10 @@ with the real model, and drives it with ``--sessions`` concurrent clients (each 
 gradio_client session) asking ``--questions`` questions each, for ``--rounds`` rounds. It
 reports errors, client-side latency p50/p95/p99 per round, and the server's resident memory
 (from /proc) before, during and after, to show whether memory stays flat. Only loopback
-addresses are accepted.
+addresses are accepted. Each session closes its client when done, as a page does.
+
+``--in-process`` serves from the script's own process instead and reports, after each round,
+how many sessions the server still keeps and the size of its Python heap (``tracemalloc``).
 """
 
 from __future__ import annotations
@@ -138,6 +141,10 @@ class Asker:
             return bool(result["passages"])
         return bool(self.client.predict(question, api_name="/chat"))
 
+    def close(self) -> None:
+        """End the session, as a page does when it closes (the server then frees its state)."""
+        self.client.close()
+
 
 def run_round(
     url: str, qs: list[str], sessions: int, per_session: int, offset: int
@@ -149,6 +156,12 @@ def run_round(
 
     def session(s: int) -> None:
         asker = Asker(url)
+        try:
+            ask_all(asker, s)
+        finally:
+            asker.close()
+
+    def ask_all(asker: Asker, s: int) -> None:
         for i in range(per_session):
             q = qs[(offset + s * per_session + i) % len(qs)]
             started = time.perf_counter()
@@ -208,6 +221,69 @@ def direct(corpus: Path, total: int, every: int, seed: int) -> dict[str, Any]:
     return {"direct_questions": total, "memory_mb": [(k, round(v, 1)) for k, v in memory]}
 
 
+def in_process(
+    corpus: Path, sessions: int, per_session: int, rounds: int, seed: int
+) -> dict[str, Any]:
+    """The server in this process: the sessions it keeps and its Python heap after each round.
+
+    Clients close at the end of each session, as pages do. Python's heap is traced
+    (``tracemalloc``) from after the warm-up; the clients' own objects are gone by the time it
+    is read.
+    """
+    import gc
+    import tracemalloc
+
+    sys.path.insert(0, str(REPO))  # this checkout's ui and qa, whatever is installed
+    os.environ.setdefault("GRADIO_HEARTBEAT_INTERVAL", "1")  # notice closed clients in ~1 s
+    import qa
+    from ui._uploads import Library
+    from ui.app import start
+
+    with tempfile.TemporaryDirectory(prefix="qa-inproc-") as tmp:
+        subprocess.run(
+            [sys.executable, "-m", "ui", "index", str(corpus), "--out", f"{tmp}/i", "--quiet"],
+            cwd=REPO,
+            check=True,
+        )
+        app, url = start(Library(qa.load(f"{tmp}/i")), host="127.0.0.1", port=free_port())
+        try:
+            qs = questions(sessions * per_session * rounds, seed)
+            warm = Asker(url)
+            for q in qs[:10]:
+                warm(q)
+            warm.close()
+            time.sleep(5)
+            gc.collect()
+            tracemalloc.start()
+            rows: list[dict[str, Any]] = []
+            total = 0
+            for _ in range(rounds):
+                result = run_round(url, qs, sessions, per_session, offset=total)
+                total += result["questions"]
+                time.sleep(5)  # the server notices the closed clients
+                gc.collect()
+                row = {
+                    "after_questions": total,
+                    "errors": result["errors"],
+                    "p50_ms": result["p50_ms"],
+                    "sessions_kept": len(app.state_holder.session_data),
+                    "python_heap_mb": round(tracemalloc.get_traced_memory()[0] / 1e6, 2),
+                    "rss_mb": round(rss_mb(os.getpid()), 1),
+                }
+                rows.append(row)
+                print(json.dumps(row), file=sys.stderr)
+        finally:
+            tracemalloc.stop()
+            app.close()
+    return {
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores",
+        "mode": "in-process server, traced",
+        "sessions": sessions,
+        "questions_per_session_per_round": per_session,
+        "rounds": rows,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="a running server (loopback only); default: start one")
@@ -224,7 +300,20 @@ def main() -> int:
     parser.add_argument(
         "--direct", type=int, default=0, help="no server: ask N questions of a bot in-process"
     )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="serve from this process and report the sessions it keeps and its Python heap",
+    )
     args = parser.parse_args()
+    if args.in_process:
+        result = in_process(
+            Path(args.corpus), args.sessions, args.questions, args.rounds, args.seed
+        )
+        print(json.dumps(result, indent=2))
+        if args.out:
+            Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        return 1 if any(r["errors"] for r in result["rounds"]) else 0
     if args.direct:
         result = direct(Path(args.corpus), min(args.direct, 100_000), 250, args.seed)
         print(json.dumps(result, indent=2))
@@ -251,6 +340,7 @@ def main() -> int:
         warm = Asker(url)
         for q in qs[:10]:
             warm(q)
+        warm.close()
         if pid:
             memory.append(("after 10 warm-up questions", rss_mb(pid)))
         load_before = os.getloadavg()

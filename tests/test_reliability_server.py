@@ -222,3 +222,62 @@ def test_server_keeps_answering_while_an_upload_is_indexed(
     assert during >= 3, "the server must answer while the upload is being indexed"
     after = client.predict("Who logs every passing ship?", 3, "hybrid", api_name="/ask")
     assert any("lighthouse" in p["text"] for p in after["passages"])
+
+
+# -- memory: what the server keeps per session ------------------------------------------------
+
+
+def _until(check: Any, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return bool(check())
+
+
+@pytest.mark.slow
+def test_the_server_frees_closed_sessions_and_bounds_open_ones(
+    small_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gradio_client import Client
+
+    from ui.app import start
+
+    monkeypatch.setenv("GRADIO_HEARTBEAT_INTERVAL", "0.5")  # notice a closed client sooner
+    bot = qa.load(small_index, embedder=FakeEmbedder())
+    app, url = start(bot, host="127.0.0.1", port=_free_port(), max_sessions=3)
+    clients: list[Any] = []
+    try:
+        sessions = app.state_holder.session_data
+        for _ in range(2):
+            clients.append(Client(url, verbose=False))
+            assert clients[-1].predict("Where do apples grow?", 3, "hybrid", api_name="/ask")
+        first, second = (c.session_hash for c in clients)
+        assert {first, second} <= set(sessions)
+        clients[0].close()
+        assert _until(lambda: first not in sessions), "a closed session must be freed"
+        assert second in sessions  # an open one is kept
+        assert first not in app.state_holder.time_last_used
+        # Clients that never close: the oldest sessions go once there are more than 3.
+        for _ in range(4):
+            clients.append(Client(url, verbose=False))
+            assert clients[-1].predict("What is lava?", 3, "hybrid", api_name="/ask")
+        assert len(sessions) <= 3
+        assert clients[-1].session_hash in sessions
+        assert clients[1].predict("What is lava?", 3, "hybrid", api_name="/ask")["passages"]
+    finally:
+        for client in clients:
+            client.close()
+        app.close()
+
+
+def test_max_sessions_must_be_positive(small_index: Path) -> None:
+    from ui.app import DEFAULT_MAX_SESSIONS, ServeError, start
+    from ui.cli import _parser
+
+    assert _parser().parse_args(["serve"]).max_sessions == DEFAULT_MAX_SESSIONS
+    assert _parser().parse_args(["serve", "--max-sessions", "20"]).max_sessions == 20
+
+    with pytest.raises(ServeError, match="--max-sessions"):
+        start(qa.load(small_index, embedder=FakeEmbedder()), max_sessions=0)

@@ -10,6 +10,7 @@ adds the sources panel and the document list around it. ``ask`` is a JSON API en
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
@@ -24,6 +25,18 @@ from ._views import chat_markdown, documents_html, sources_html, upload_markdown
 
 #: Most passages one question may ask for (the page's slider and the API).
 MAX_K = 50
+
+#: Most browser or API sessions whose page state the server keeps (Gradio's
+#: ``state_session_capacity``; its own default is 10,000). Each costs about 60 KB: a copy of
+#: the page's configuration. Sessions whose page closes are freed at once (see
+#: :func:`forget_session`), so this bound only matters for clients that never close.
+DEFAULT_MAX_SESSIONS = 1000
+
+#: Gradio keeps a record of every request for its monitoring page, up to
+#: ``GRADIO_ANALYTICS_MAX_EVENTS`` (10,000 by default), and rebuilds a pandas table of all of
+#: them after each request (``GRADIO_ANALYTICS_CACHE_FREQUENCY``, 1 by default). The page is
+#: not served here, so keep fewer records and summarise them rarely.
+_ANALYTICS = {"GRADIO_ANALYTICS_MAX_EVENTS": "1000", "GRADIO_ANALYTICS_CACHE_FREQUENCY": "1000"}
 
 _COPY_JS = """
 element.addEventListener('click', async (event) => {
@@ -146,6 +159,8 @@ def build_app(
 ) -> Any:
     """The Gradio Blocks app for ``bot`` (or a :class:`Library` with its upload settings)."""
     quiet_network()
+    for name, value in _ANALYTICS.items():
+        os.environ.setdefault(name, value)  # read when the Blocks' queue is made
     import gradio as gr
 
     library = _library(bot)
@@ -292,7 +307,38 @@ def build_app(
         remove.click(on_remove, [pick], [status, doc_list, pick], api_visibility="private")
         gr.api(ask, api_name="ask")  # type: ignore[attr-defined]
         gr.api(chat, api_name="chat", api_visibility="undocumented")  # type: ignore[attr-defined]
+
+        async def on_close(request: Any) -> None:
+            # Async: it runs on the server's event loop, like the code that uses these records.
+            forget_session(app, request.session_hash)
+
+        # A real annotation (not a string): Gradio passes the request to parameters typed so.
+        on_close.__annotations__ = {"request": gr.Request, "return": None}
+        app.unload(on_close)
     return app
+
+
+def forget_session(app: Any, session_hash: str | None) -> None:
+    """Drop what the server keeps for a session whose page has closed.
+
+    Gradio marks a closed session but keeps its state (a copy of the page's configuration)
+    until ``state_session_capacity`` newer sessions push it out. Nothing here needs it once
+    the page is gone: a page that comes back gets a fresh copy.
+    """
+    holder = getattr(app, "state_holder", None)
+    if not session_hash or holder is None:
+        return
+    with holder.lock:
+        holder.session_data.pop(session_hash, None)
+        holder.time_last_used.pop(session_hash, None)
+    queue = getattr(app, "_queue", None)
+    pending = getattr(queue, "pending_event_ids_session", {})
+    if pending.get(session_hash, True):
+        return  # a request of this session is still running: its messages are still needed
+    pending.pop(session_hash, None)
+    messages = getattr(queue, "pending_messages_per_session", {})
+    if session_hash in messages and messages[session_hash].empty():
+        del messages[session_hash]
 
 
 def qa_max_chars() -> int:
@@ -308,8 +354,13 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-def launch_options(*, host: str, port: int, max_file_bytes: int) -> dict[str, Any]:
-    """Options for ``Blocks.launch``: local by default, never a share link, no calls home."""
+def launch_options(
+    *, host: str, port: int, max_file_bytes: int, max_sessions: int = DEFAULT_MAX_SESSIONS
+) -> dict[str, Any]:
+    """Options for ``Blocks.launch``: local by default, never a share link, no calls home.
+
+    ``max_sessions`` bounds the sessions whose page state the server keeps in memory.
+    """
     import gradio as gr
 
     system = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"]
@@ -324,6 +375,7 @@ def launch_options(*, host: str, port: int, max_file_bytes: int) -> dict[str, An
         "pwa": False,
         "mcp_server": False,
         "max_file_size": max_file_bytes,
+        "state_session_capacity": max_sessions,
         # System fonts: the default theme would fetch its fonts from Google.
         "theme": gr.themes.Soft(font=system, font_mono=mono),
         "css": _CSS,
@@ -342,17 +394,26 @@ def start(
     port: int = DEFAULT_PORT,
     examples: Sequence[str] = (),
     auth: Sequence[tuple[str, str]] | None = None,
+    max_sessions: int = DEFAULT_MAX_SESSIONS,
 ) -> tuple[Any, str]:
     """Start the web chat in the background; return the app and its URL (``app.close()``).
 
     ``auth``: (user, password) pairs; when given, the page and its API ask for a login.
+    ``max_sessions``: most open sessions whose page state is kept in memory.
     """
+    if max_sessions < 1:
+        raise ServeError(f"keep at least 1 session, not {max_sessions}; raise --max-sessions")
     library = _library(bot)
     app = build_app(library, examples=examples)
     try:
         _, url, _ = app.launch(
             prevent_thread_lock=True,
-            **launch_options(host=host, port=port, max_file_bytes=library.max_file_bytes),
+            **launch_options(
+                host=host,
+                port=port,
+                max_file_bytes=library.max_file_bytes,
+                max_sessions=max_sessions,
+            ),
             auth=list(auth) if auth else None,
         )
     except OSError as exc:
@@ -370,12 +431,16 @@ def serve(
     port: int = DEFAULT_PORT,
     examples: Sequence[str] = (),
     auth: Sequence[tuple[str, str]] | None = None,
+    max_sessions: int = DEFAULT_MAX_SESSIONS,
 ) -> None:
     """Start the web chat and block until it is stopped (Ctrl+C).
 
     ``auth``: (user, password) pairs; when given, the page and its API ask for a login.
+    ``max_sessions``: most open sessions whose page state is kept in memory.
     """
-    app, url = start(bot, host=host, port=port, examples=examples, auth=auth)
+    app, url = start(
+        bot, host=host, port=port, examples=examples, auth=auth, max_sessions=max_sessions
+    )
     if host not in ("127.0.0.1", "localhost", "::1") and not auth:
         print(f"qa: serving on {host}:{port}: anyone who can reach this machine can use it")
     print(f"qa: the chat is at {url} (Ctrl+C stops it)", flush=True)

@@ -69,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
         help="an example question for the page (repeatable; default: made from the headings)",
     )
     p.add_argument("--uploads", help="folder for files added on the page (default INDEX/uploads)")
+    p.add_argument(
+        "--max-sessions",
+        type=int,
+        default=1000,
+        help="most open sessions whose page state is kept in memory, about 60 KB each "
+        "(default 1000; closed pages are freed at once)",
+    )
     _store_option(p)
     _model_options(p)
 
@@ -285,7 +292,14 @@ def _serve(args: argparse.Namespace) -> int:
     restored = library.restore()  # files added on the page survive `qa serve PATH...`
     if restored.added:
         print(f"kept {len(restored.added)} uploaded document(s) in the index", file=sys.stderr)
-    serve(library, host=args.host, port=args.port, auth=auth, examples=args.example)
+    serve(
+        library,
+        host=args.host,
+        port=args.port,
+        auth=auth,
+        examples=args.example,
+        max_sessions=args.max_sessions,
+    )
     return 0
 
 
