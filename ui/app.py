@@ -293,6 +293,9 @@ def build_app(
                     value=None,
                     label="Document to remove",
                     elem_id="qa-remove-pick",
+                    # on_remove checks the name: a page whose session state the server has
+                    # let go (see forget_session) still lists documents it uploaded.
+                    allow_custom_value=True,
                     scale=3,
                 )
                 remove = gr.Button("Remove from index", variant="stop", scale=1)
