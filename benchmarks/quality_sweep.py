@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument("--index", default=".qa-eval/squad-dev")
     parser.add_argument("--limit", type=int, default=2000)
     parser.add_argument("--backend", default=index.DEFAULT_BACKEND)
-    parser.add_argument("--grid", choices=("rrf", "score"), default="rrf")
+    parser.add_argument("--grid", choices=("rrf", "score", "score-weight"), default="rrf")
     args = parser.parse_args()
     data = load_dataset(args.dataset)
     base = qa.load(args.index, backend=args.backend)
@@ -37,6 +37,11 @@ def main() -> None:
         configs += [("dense", qa.FusionOptions()), ("keyword", qa.FusionOptions())]
         for rrf_k, depth, kw in itertools.product((10, 30, 60), (20, 50, 100), (0.7, 1.0, 1.4)):
             options = qa.FusionOptions(rrf_k=rrf_k, depth=depth, keyword_weight=kw)
+            configs.append(("hybrid", options))
+    elif args.grid == "score-weight":
+        # The keyword weight around the default, after a change of the BM25 side.
+        for depth, kw in itertools.product((20, 30), (0.45, 0.6, 0.8, 1.0)):
+            options = qa.FusionOptions(method="score", depth=depth, keyword_weight=kw)
             configs.append(("hybrid", options))
     else:
         for depth, kw in itertools.product((20, 50), (0.1, 0.2, 0.3, 0.45, 0.6)):

@@ -35,6 +35,7 @@ import numpy as np
 
 from ._chunk import ChunkingOptions
 from ._errors import IndexCorruptError, IndexNotFoundError, QAError
+from ._lexical import K1, B
 from ._read import Document
 from ._store import FORMAT_VERSION, Manifest, SourceInfo
 
@@ -50,8 +51,8 @@ LOCK_KEY = 0x71612D696E646578  # "qa-index"
 #: HNSW candidate list per search: pgvector returns at most this many rows.
 EF_SEARCH = 100
 #: BM25 parameters, as bm25s uses them in the FAISS store (Lucene variant).
-BM25_K1 = 1.5
-BM25_B = 0.75
+BM25_K1 = K1
+BM25_B = B
 
 # Keyword search: the GIN index finds passages holding any query term; each is scored by
 # BM25 with idf from document frequencies (counted through the GIN index too) and the

@@ -141,6 +141,7 @@ class Bot:
                 text,
                 vector,
                 ids,
+                passage_similarities=[float(x) for x in sims],
                 store=self.store,
                 embedder=self.embedder,
                 options=self.quote_options,

@@ -9,16 +9,21 @@ import numpy as np
 
 from index import Document, Embedder, SearchStore, terms
 
+from ._answer_type import expected_kind, holds_kind
+
 
 @dataclass(frozen=True)
 class QuoteOptions:
     """Weights of the sentence score and how many quotes an answer carries."""
 
-    # Weights from a sweep on SQuAD dev (docs/QUALITY.md): word overlap picks the answering
-    # sentence more often than similarity alone; the mix beat either.
-    semantic_weight: float = 0.4  # cosine similarity of sentence and question
-    overlap_weight: float = 0.6  # share of the question's (idf-weighted) terms in the sentence
-    rank_weight: float = 0.1  # prior for sentences from higher-ranked passages
+    # Weights fitted on half of SQuAD dev and checked on the other half (docs/QUALITY.md):
+    # word overlap picks the answering sentence more often than similarity alone, the mix
+    # beats either, and the passage's own similarity and the answer kind each add to it.
+    semantic_weight: float = 0.3  # cosine similarity of sentence and question
+    overlap_weight: float = 0.7  # share of the question's (idf-weighted) terms in the sentence
+    rank_weight: float = 0.05  # prior for sentences from higher-ranked passages
+    passage_weight: float = 0.4  # cosine similarity of the sentence's passage and question
+    kind_weight: float = 0.15  # the sentence holds what a "when"/"how many" question wants
     passages: int = 3  # how many of the best passages quotes may come from
     max_quotes: int = 2
     second_quote_ratio: float = 0.9  # a second quote must score this close to the first
@@ -40,11 +45,16 @@ def score_sentences(
     question_vector: np.ndarray,
     passage_ids: Sequence[int],
     *,
+    passage_similarities: Sequence[float] = (),
     store: SearchStore,
     embedder: Embedder,
     options: QuoteOptions,
 ) -> list[Candidate]:
-    """Score every sentence of the first ``options.passages`` passages, best first."""
+    """Score every sentence of the first ``options.passages`` passages, best first.
+
+    ``passage_similarities`` are the passages' cosine similarities to the question, in the
+    order of ``passage_ids`` (missing ones count as 0).
+    """
     seen: set[tuple[str, int, int]] = set()
     spans: list[tuple[int, Document, int, int]] = []  # passage position, document, start, end
     for pos, pid in enumerate(passage_ids[: options.passages]):
@@ -60,16 +70,20 @@ def score_sentences(
     q_terms = set(terms(question))
     weights = {t: store.lexical.idf(t) for t in q_terms}
     total = sum(weights.values())
+    kind = expected_kind(question)
     scored = []
     for (pos, doc, start, end), text, sim in zip(spans, texts, semantic, strict=True):
         overlap = 0.0
         if total > 0:
             present = q_terms.intersection(terms(text))
             overlap = sum(weights[t] for t in present) / total
+        passage_sim = float(passage_similarities[pos]) if pos < len(passage_similarities) else 0.0
         score = (
             options.semantic_weight * float(sim)
             + options.overlap_weight * overlap
             + options.rank_weight / (1 + pos)
+            + options.passage_weight * passage_sim
+            + (options.kind_weight if kind is not None and holds_kind(kind, text) else 0.0)
         )
         scored.append(Candidate(pos, doc, start, end, score))
     scored.sort(key=lambda c: (-c.score, c.passage, c.start))

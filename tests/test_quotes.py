@@ -38,3 +38,36 @@ def test_long_sentence_ending_in_a_question_can_be_quoted(tmp_path: Path) -> Non
     )
     answer = bot.ask("What is the open issue about floods?")
     assert answer.quotes and "open issue" in answer.quotes[0].text
+
+
+def test_questions_that_want_a_time_or_a_quantity_are_told() -> None:
+    from qa._answer_type import expected_kind, holds_kind
+
+    assert expected_kind("When did the treaty come into force?") == "time"
+    assert expected_kind("In what year was the office opened?") == "time"
+    assert expected_kind("How many states signed it?") == "quantity"
+    assert expected_kind("What percentage of the budget goes to defence?") == "quantity"
+    assert expected_kind("Who wrote the commentary?") is None
+    assert expected_kind("What is cyber diplomacy?") is None
+    assert holds_kind("time", "It came into force in 1994.")
+    assert holds_kind("time", "By the 17th century the city had recovered.")
+    assert not holds_kind("time", "It came into force after a long debate.")
+    assert holds_kind("quantity", "Twelve states signed it.")
+    assert holds_kind("quantity", "It cost 3 million euros.")
+    assert not holds_kind("quantity", "Many states signed it.")
+
+
+def test_a_when_question_quotes_the_sentence_with_the_date(tmp_path: Path) -> None:
+    # Both sentences share the question's words; only one says when.
+    bot = _bot(
+        tmp_path,
+        "The treaty on shared rivers came into force after a long debate among the states. "
+        "The treaty on shared rivers came into force in 1997 among the states.\n",
+    )
+    answer = bot.ask("When did the treaty on shared rivers come into force?")
+    assert answer.quotes and "1997" in answer.quotes[0].text
+    no_kind = qa.Bot(bot.store, bot.embedder, threshold=0.0, quotes=qa.QuoteOptions(kind_weight=0))
+    assert (
+        "1997"
+        not in no_kind.ask("When did the treaty on shared rivers come into force?").quotes[0].text
+    )
