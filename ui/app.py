@@ -34,8 +34,8 @@ DEFAULT_MAX_SESSIONS = 1000
 
 #: Gradio keeps a record of every request for its monitoring page, up to
 #: ``GRADIO_ANALYTICS_MAX_EVENTS`` (10,000 by default), and rebuilds a pandas table of all of
-#: them after each request (``GRADIO_ANALYTICS_CACHE_FREQUENCY``, 1 by default). The page is
-#: not served here, so keep fewer records and summarise them rarely.
+#: them after each request (``GRADIO_ANALYTICS_CACHE_FREQUENCY``, 1 by default). That page is
+#: not used here, so keep fewer records and summarise them rarely.
 _ANALYTICS = {"GRADIO_ANALYTICS_MAX_EVENTS": "1000", "GRADIO_ANALYTICS_CACHE_FREQUENCY": "1000"}
 
 _COPY_JS = """
