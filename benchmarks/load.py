@@ -155,7 +155,12 @@ def run_round(
     done = [0]
 
     def session(s: int) -> None:
-        asker = Asker(url)
+        try:
+            asker = Asker(url)
+        except Exception as exc:  # no connection: each of its questions counts as failed
+            with lock:
+                errors.extend([f"connect: {type(exc).__name__}: {str(exc)[:100]}"] * per_session)
+            return
         try:
             ask_all(asker, s)
         finally:
@@ -183,7 +188,7 @@ def run_round(
     wall = time.perf_counter() - started
     return {
         "questions": len(latencies),
-        "errors": len(errors),
+        "errors": len(errors),  # questions never asked for want of a connection included
         "error_samples": sorted(set(errors))[:5],
         "wall_s": round(wall, 1),
         "throughput_qps": round(len(latencies) / wall, 2),
