@@ -122,3 +122,21 @@ def test_chunks_never_span_skipped_boilerplate() -> None:
     _, _, spans = _chunks(text, kind="text", max_tokens=200)
     for start, end in spans:
         assert "• Home" not in text[start:end]
+
+
+def test_sentence_pieces_are_what_pysbd_segment_returns() -> None:
+    # The chunker skips pysbd's own regex search for each sentence's position; its pieces
+    # must still be exactly pysbd's, white space included.
+    from index._chunk import _segment, _segmenter
+
+    texts = [
+        "Dr. Smith met Mr. Jones at 5 p.m. in the U.S. embassy.  They spoke for an hour.",
+        "There are three rules: 1) be kind, 2) be brief, 3) be clear. That is all.",
+        '"Is it governed?" she asked. Nobody knew.\n\nA new paragraph...   And more!',
+        "Prices rose 3.5% in Q1 (see Fig. 2). Analysts, e.g. at the I.M.F., disagreed.",
+        "Überall gilt: Régimes différents. 東京は大きい。 Done.",
+        "   ",
+        "No full stop at the end",
+    ]
+    for text in texts:
+        assert _segment(text) == _segmenter().segment(text)
