@@ -50,9 +50,6 @@ URL_SCHEMES = ("postgresql://", "postgres://")
 LOCK_KEY = 0x71612D696E646578  # "qa-index"
 #: HNSW candidate list per search: pgvector returns at most this many rows.
 EF_SEARCH = 100
-#: BM25 parameters, as bm25s uses them in the FAISS store (Lucene variant).
-BM25_K1 = K1
-BM25_B = B
 
 # Keyword search: the GIN index finds passages holding any query term; each is scored by
 # BM25 with idf from document frequencies (counted through the GIN index too) and the
@@ -365,7 +362,7 @@ class PgStore:
         text = tsquery_any(words)
         if not text:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        params = {"terms": words, "any": text, "k": k, "k1": BM25_K1, "b": BM25_B}
+        params = {"terms": words, "any": text, "k": k, "k1": K1, "b": B}  # as the folder store
 
         def search(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
             return conn.execute(_BM25_SQL, params).fetchall()
