@@ -60,6 +60,53 @@ def test_token_spans_match_torch(
 
 
 @pytest.mark.slow
+def test_batches_run_side_by_side_give_the_same_rows_in_order(
+    onnx_embedder: OnnxEmbedder, onnx_dir: Path
+) -> None:
+    # Lengths vary so that the longest-first order differs from the input order.
+    texts = [f"Passage {i}: " + "words of varying length " * (i % 7) for i in range(70)]
+    assert len(texts) >= index._onnx.BULK_TEXTS  # the side-by-side path
+    serial = OnnxEmbedder("all-MiniLM-L6-v2", cache_dir=onnx_dir, batch_size=32, workers=1)
+    expected = serial.embed(texts)
+    parallel = OnnxEmbedder("all-MiniLM-L6-v2", cache_dir=onnx_dir, batch_size=3, workers=4)
+    got = parallel.embed(texts)
+    np.testing.assert_allclose(got, expected, atol=2e-6)
+    one_by_one = np.stack([onnx_embedder.embed([t])[0] for t in texts[:5]])
+    np.testing.assert_allclose(got[:5], one_by_one, atol=2e-6)
+    # questions never load the second (one-thread) session; a large embed does
+    fresh = OnnxEmbedder("all-MiniLM-L6-v2", cache_dir=onnx_dir, workers=2)
+    fresh.embed(texts[:5])
+    assert fresh._bulk_session is None
+    fresh.embed(texts)
+    assert fresh._bulk_session is not None
+
+
+@pytest.mark.slow
+def test_a_failing_batch_is_raised(onnx_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    embedder = OnnxEmbedder("all-MiniLM-L6-v2", cache_dir=onnx_dir, batch_size=2, workers=2)
+    real = embedder._embed_batch
+
+    def flaky(session: object, batch: list[str]) -> np.ndarray:
+        if "bad" in batch:
+            raise RuntimeError("batch failed")
+        return real(session, batch)
+
+    monkeypatch.setattr(embedder, "_embed_batch", flaky)
+    texts = [f"text {i}" for i in range(index._onnx.BULK_TEXTS)] + ["bad"]
+    with pytest.raises(RuntimeError, match="batch failed"):
+        embedder.embed(texts)  # run side by side
+    with pytest.raises(RuntimeError, match="batch failed"):
+        embedder.embed(["a", "bad"])  # run in the calling thread
+
+
+def test_batch_size_and_workers_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        OnnxEmbedder("all-MiniLM-L6-v2", batch_size=0)
+    with pytest.raises(ValueError, match="at least 1"):
+        OnnxEmbedder("all-MiniLM-L6-v2", workers=0)
+
+
+@pytest.mark.slow
 def test_export_is_cached_and_reused(onnx_embedder: OnnxEmbedder, onnx_dir: Path) -> None:
     assert onnx_embedder.model_file == onnx_dir / "model.onnx"
     assert onnx_embedder.model_file.is_file()
@@ -150,3 +197,25 @@ def test_cache_root_follows_environment(monkeypatch: pytest.MonkeyPatch, tmp_pat
     embedder = OnnxEmbedder("all-MiniLM-L6-v2")
     assert embedder.model_file.parent.parent == tmp_path / "mine"
     assert not embedder.model_file.exists()  # nothing is exported before first use
+
+
+@pytest.mark.slow
+def test_fused_graph_is_used_only_when_it_gives_the_same_vectors(
+    onnx_embedder: OnnxEmbedder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    real_embedder: index.Embedder,
+) -> None:
+    import onnx
+
+    def ops(path: Path) -> set[str]:
+        return {node.op_type for node in onnx.load(str(path)).graph.node}
+
+    assert "Attention" in ops(onnx_embedder.model_file)  # the faithful fused graph
+    # A fused graph that disagreed with the plain one would be dropped for the plain one.
+    monkeypatch.setattr(index._onnx, "_probe_cosine", lambda *a: 0.5)
+    plain = OnnxEmbedder("all-MiniLM-L6-v2", cache_dir=tmp_path)
+    vectors = plain.embed(TEXTS)
+    assert "Attention" not in ops(plain.model_file)
+    assert not list(tmp_path.glob("*fused*"))
+    assert (vectors * real_embedder.embed(TEXTS)).sum(axis=1).min() >= 0.99999
