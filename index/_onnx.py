@@ -205,19 +205,29 @@ def _probe_cosine(plain: Path, folder: Path, fused: Path) -> float:
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]") or 0)
     encoded = tokenizer.encode_batch(list(_PROBE))
+    plain_vectors, fused_vectors = (
+        _mean_pooled(ort.InferenceSession(str(g), providers=["CPUExecutionProvider"]), encoded)
+        for g in (plain, fused)
+    )
+    return float((plain_vectors * fused_vectors).sum(axis=1).min())
+
+
+def _mean_pooled(
+    session: Any, encoded: Sequence[Any], inputs: set[str] | None = None
+) -> np.ndarray:
+    """Run tokenised texts through ``session``; mean-pool and normalise as sentence-transformers."""
+    if inputs is None:
+        inputs = {i.name for i in session.get_inputs()}
     ids = np.array([e.ids for e in encoded], dtype=np.int64)
     mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-    pooled = []
-    for graph in (plain, fused):
-        session = ort.InferenceSession(str(graph), providers=["CPUExecutionProvider"])
-        names = {i.name for i in session.get_inputs()}
-        feed = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in names:
-            feed["token_type_ids"] = np.zeros_like(ids)
-        hidden = session.run(None, feed)[0]
-        vectors = (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
-        pooled.append(vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
-    return float((pooled[0] * pooled[1]).sum(axis=1).min())
+    feed = {"input_ids": ids, "attention_mask": mask}
+    if "token_type_ids" in inputs:
+        feed["token_type_ids"] = np.array([e.type_ids for e in encoded], dtype=np.int64)
+    hidden = session.run(None, feed)[0]
+    weights = mask[:, :, None].astype(np.float32)
+    pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return np.asarray(pooled / np.clip(norms, 1e-12, None), dtype=np.float32)
 
 
 def quantize_int8(fp32: Path, out: Path) -> None:
@@ -411,17 +421,7 @@ class OnnxEmbedder:
         return out
 
     def _embed_batch(self, session: Any, batch: list[str]) -> np.ndarray:
-        encoded = self._batch_tokenizer.encode_batch(batch)
-        ids = np.array([e.ids for e in encoded], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-        feed = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self._inputs:
-            feed["token_type_ids"] = np.array([e.type_ids for e in encoded], dtype=np.int64)
-        hidden = session.run(None, feed)[0]
-        weights = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return np.asarray(pooled / np.clip(norms, 1e-12, None), dtype=np.float32)
+        return _mean_pooled(session, self._batch_tokenizer.encode_batch(batch), self._inputs)
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
