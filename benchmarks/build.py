@@ -41,7 +41,12 @@ def run(paragraphs: int | None, backend: str, *, batch_size: int = 64) -> dict[s
         with stopwatch(stages, "embedding"):
             return embed(texts, progress=progress)
 
-    originals = (_build.content_paragraphs, _build.chunk_document, _build.write_version)
+    originals = (
+        _build.content_paragraphs,
+        _build.split_documents,
+        _build.chunk_document,
+        _build.write_version,
+    )
     lexical_build = _lexical.Lexical.build.__func__  # type: ignore[attr-defined]
 
     def wrap(fn: Any, key: str) -> Any:
@@ -53,8 +58,9 @@ def run(paragraphs: int | None, backend: str, *, batch_size: int = 64) -> dict[s
 
     embedder.embed = timed_embed  # type: ignore[method-assign]
     _build.content_paragraphs = wrap(originals[0], "cleaning")
-    _build.chunk_document = wrap(originals[1], "chunking")
-    _build.write_version = wrap(originals[2], "FAISS + saving")
+    _build.split_documents = wrap(originals[1], "sentences")
+    _build.chunk_document = wrap(originals[2], "token counts")
+    _build.write_version = wrap(originals[3], "FAISS + saving")
     _lexical.Lexical.build = classmethod(wrap(lexical_build, "BM25"))  # type: ignore[method-assign, assignment]
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -71,7 +77,12 @@ def run(paragraphs: int | None, backend: str, *, batch_size: int = 64) -> dict[s
             vectors = store.vectors.reconstruct_n(0, len(store))
     finally:
         embedder.embed = embed  # type: ignore[method-assign]
-        _build.content_paragraphs, _build.chunk_document, _build.write_version = originals
+        (
+            _build.content_paragraphs,
+            _build.split_documents,
+            _build.chunk_document,
+            _build.write_version,
+        ) = originals
         _lexical.Lexical.build = classmethod(lexical_build)  # type: ignore[method-assign, assignment]
 
     # FAISS alone (it is inside "FAISS + saving" above).

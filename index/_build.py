@@ -18,6 +18,7 @@ from ._embed import Embedder
 from ._errors import DocumentError, EmptyCorpusError, IndexCorruptError, IndexNotFoundError
 from ._lexical import Lexical
 from ._read import DEFAULT_MAX_FILE_BYTES, Document, read_document, scan_files
+from ._split import split_documents
 from ._store import Manifest, SourceInfo, open_store, write_version, writer_lock
 
 T = TypeVar("T")
@@ -141,9 +142,7 @@ def build_from_documents(
     root = Path(out)
     with writer_lock(root, timeout=lock_timeout):
         previous = _reusable(root, embedder.name, options)
-        pieces = [
-            _cut(doc, embedder, options) for doc in _progress(documents, progress, "chunking")
-        ]
+        pieces = cut_documents(documents, embedder, options, progress=progress)
         vectors, embedded, reused = _vectors(documents, pieces, previous, embedder, progress)
         passages = np.array(
             [(d, s, e) for d, (_, spans) in enumerate(pieces) for s, e in spans], dtype=np.int64
@@ -205,11 +204,21 @@ def _unique(documents: Sequence[Document]) -> tuple[list[Document], tuple[tuple[
 _Pieces = tuple[list[tuple[int, int]], list[tuple[int, int]]]  # sentences, passage spans
 
 
-def _cut(doc: Document, embedder: Embedder, options: ChunkingOptions) -> _Pieces:
-    paragraphs = content_paragraphs(doc.text, kind=doc.kind)
-    chunked = chunk_document(doc.text, paragraphs, embedder.token_spans, options)
-    spans = [chunked.chunk_span(i) for i in range(len(chunked.chunks))]
-    return chunked.sentences, spans
+def cut_documents(
+    documents: Sequence[Document], embedder: Embedder, options: ChunkingOptions, *, progress: bool
+) -> list[_Pieces]:
+    """Each document's sentences and passage spans (sentences split on all cores if large)."""
+    paragraphs = [content_paragraphs(doc.text, kind=doc.kind) for doc in documents]
+    sentences = split_documents([(d.text, p) for d, p in zip(documents, paragraphs, strict=True)])
+    pieces: list[_Pieces] = []
+    for i in _progress(range(len(documents)), progress, "chunking"):
+        text = documents[i].text
+        chunked = chunk_document(
+            text, paragraphs[i], embedder.token_spans, options, sentences=sentences[i]
+        )
+        spans = [chunked.chunk_span(c) for c in range(len(chunked.chunks))]
+        pieces.append((chunked.sentences, spans))
+    return pieces
 
 
 # Vectors kept from the previous version, by source: (sha256, passage spans, vectors).

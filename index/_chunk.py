@@ -170,11 +170,16 @@ def chunk_document(
     paragraphs: Sequence[Span],
     token_spans: TokenSpans,
     options: ChunkingOptions,
+    *,
+    sentences: Sequence[Span] | None = None,
 ) -> Chunked:
-    """Cut a document into chunks of whole sentences, each at most ``options.max_tokens``."""
-    sentences, counts = fit_sentences(
-        text, split_sentences(text, paragraphs), token_spans, options.max_tokens
-    )
+    """Cut a document into chunks of whole sentences, each at most ``options.max_tokens``.
+
+    ``sentences``, if given, are the document's :func:`split_sentences` spans, split already.
+    """
+    if sentences is None:
+        sentences = split_sentences(text, paragraphs)
+    sentences, counts = fit_sentences(text, sentences, token_spans, options.max_tokens)
     paragraph_ends = {end for _, end in paragraphs}
 
     def measure(first: int, stop: int) -> int:

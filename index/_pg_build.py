@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._build import BuildReport, _cut, _progress, checked_options, read_corpus
+from ._build import BuildReport, checked_options, cut_documents, read_corpus
 from ._chunk import ChunkingOptions
 from ._embed import Embedder
 from ._errors import DocumentError, EmptyCorpusError, IndexLockedError, IndexNotFoundError
@@ -237,7 +237,7 @@ def _rows(conn: psycopg.Connection[Any]) -> dict[str, tuple[int, str, int]]:
 def _prepare(
     documents: Sequence[Document], embedder: Embedder, options: ChunkingOptions, progress: bool
 ) -> dict[str, _Prepared]:
-    pieces = [_cut(doc, embedder, options) for doc in _progress(documents, progress, "chunking")]
+    pieces = cut_documents(documents, embedder, options, progress=progress)
     texts = [
         doc.text[s:e] for doc, (_, spans) in zip(documents, pieces, strict=True) for s, e in spans
     ]

@@ -79,14 +79,35 @@ def test_scale_benchmark_and_plot(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_peers_benchmark_runs_ours_and_reports_missing_peers(tmp_path: Path) -> None:
     out = tmp_path / "peers.json"
-    args = ["--paragraphs", "5", "--questions", "4", "--only", "qa-onnx", "bm25s"]
+    args = ["--paragraphs", "5", "--questions", "4", "--rounds", "2", "--only", "qa-onnx", "bm25s"]
     assert peers.main([*args, "--json", str(out)]) == 0
-    rows = {r["system"]: r for r in json.loads(out.read_text())["rows"]}
-    assert rows["qa-onnx"]["questions"] == 4 and 0 <= rows["qa-onnx"]["recall@5"] <= 1
+    saved = json.loads(out.read_text())
+    assert [[r["system"] for r in one] for one in saved["rounds"]] == [
+        ["qa-onnx", "bm25s"],
+        ["bm25s", "qa-onnx"],  # the order rotates
+    ]
+    rows = {r["system"]: r for r in saved["median"]}
+    assert rows["qa-onnx"]["rounds"] == 2 and 0 <= rows["qa-onnx"]["recall@5"] <= 1
     if peers.PEERS_PY.exists():
         assert rows["bm25s"]["recall@5"] >= 0
     else:
         assert "not found" in rows["bm25s"]["error"]
+
+
+def test_peers_summary_takes_medians_and_keeps_errors() -> None:
+    def run(system: str, build: float, p50: float) -> dict[str, object]:
+        q = {"p50": p50, "p95": 2 * p50}
+        return {"system": system, "build_s": build, "query_ms": q, "recall@1": 0.5, "recall@5": 0.9}
+
+    rounds = [
+        [run("a", 10.0, 5.0), {"system": "b", "error": "not found"}],
+        [run("a", 30.0, 1.0), {"system": "b", "error": "not found"}],
+        [run("a", 12.0, 9.0), {"system": "b", "error": "not found"}],
+    ]
+    a, b = peers.summarise(rounds)
+    assert a["build_s"] == 12.0 and a["query_ms"] == {"p50": 5.0, "p95": 10.0}
+    assert a["build_s_each"] == [10.0, 30.0, 12.0] and a["rounds"] == 3
+    assert b == {"system": "b", "error": "not found"}
 
 
 def test_import_time_reports_no_heavy_modules() -> None:

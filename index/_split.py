@@ -1,0 +1,125 @@
+"""Sentence splitting for many documents, on several cores when the corpus is large.
+
+pysbd is pure Python and most of a build's chunking time (docs/BENCHMARKS.md, section 3), so
+a large corpus is split in shares: this process splits one, and a child Python process
+(``python -m index._split``) per other usable core splits the rest. Children are started with
+``subprocess`` rather than ``multiprocessing``: nothing of the caller's ``__main__`` is
+imported again (a script without an ``if __name__ == "__main__"`` guard still works), and no
+process with threads (a running web server, onnxruntime's pools) is forked.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from ._chunk import Span, split_sentences
+from ._onnx import usable_cores
+
+_log = logging.getLogger(__name__)
+
+#: Below this many characters in all, splitting stays in this process: a child costs ~0.3 s
+#: to start, about what it takes to split 50,000 characters.
+PARALLEL_CHARS = 400_000
+
+Job = tuple[str, Sequence[Span]]  # a document's text and its paragraph spans
+
+
+def split_documents(
+    jobs: Sequence[Job], *, workers: int | None = None, min_chars: int = PARALLEL_CHARS
+) -> list[list[Span]]:
+    """Sentence spans of each ``(text, paragraph spans)``, as :func:`split_sentences` gives.
+
+    With ``workers`` (default: the usable cores) above one and at least ``min_chars``
+    characters in all, ``workers - 1`` child processes split shares of the documents while
+    this process splits its own. The result is the same either way; a child that fails is
+    logged and its share split here.
+    """
+    count = usable_cores() if workers is None else workers
+    if count < 1:
+        raise ValueError("workers must be at least 1")
+    total = sum(len(text) for text, _ in jobs)
+    if count == 1 or total < min_chars or len(jobs) < 2 or not sys.executable:
+        return [split_sentences(text, paragraphs) for text, paragraphs in jobs]
+    shares = _shares([len(text) for text, _ in jobs], min(count, len(jobs)))
+    results: list[list[list[Span]] | None] = [None] * len(shares)
+    threads = [
+        threading.Thread(target=_child_share, args=(jobs[a:b], results, n), daemon=True)
+        for n, (a, b) in enumerate(shares[1:], start=1)
+    ]
+    for t in threads:
+        t.start()
+    a, b = shares[0]
+    out = [split_sentences(text, paragraphs) for text, paragraphs in jobs[a:b]]
+    for t in threads:
+        t.join()
+    for n, (a, b) in enumerate(shares[1:], start=1):
+        share = results[n]
+        if share is None:  # the child failed (logged): split its share here
+            share = [split_sentences(text, paragraphs) for text, paragraphs in jobs[a:b]]
+        out.extend(share)
+    return out
+
+
+def _shares(sizes: Sequence[int], parts: int) -> list[tuple[int, int]]:
+    # Contiguous, non-empty runs of documents with about the same number of characters each:
+    # a run ends before the document whose middle passes its share of the total.
+    total = sum(sizes)
+    bounds = [0]
+    acc = 0
+    for i, size in enumerate(sizes):
+        if len(bounds) < parts and i > bounds[-1]:
+            past = acc + size / 2 > total * len(bounds) / parts
+            if past or len(sizes) - i == parts - len(bounds):
+                bounds.append(i)
+        acc += size
+    bounds.append(len(sizes))
+    return list(itertools.pairwise(bounds))
+
+
+def _child_share(jobs: Sequence[Job], results: list[list[list[Span]] | None], n: int) -> None:
+    try:
+        results[n] = run_child(jobs)
+    except Exception as exc:  # a lost speed-up, not a lost result
+        _log.warning("sentence splitting in a child process failed (%s); splitting here", exc)
+
+
+def run_child(jobs: Sequence[Job]) -> list[list[Span]]:
+    """Split ``jobs`` in a child Python process (``python -m index._split``)."""
+    root = str(Path(__file__).resolve().parents[1])  # so the child imports this very package
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    payload = json.dumps([[text, [list(p) for p in paragraphs]] for text, paragraphs in jobs])
+    done = subprocess.run(
+        # -P: the working folder does not go first on the path (a local "index" would win).
+        [sys.executable, "-P", "-m", "index._split"],
+        input=payload.encode("ascii"),
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    if done.returncode != 0:
+        tail = (done.stderr.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"exit status {done.returncode}: {tail[:200]}")
+    spans = json.loads(done.stdout)
+    if len(spans) != len(jobs):
+        raise RuntimeError(f"{len(spans)} results for {len(jobs)} documents")
+    return [[(int(s), int(e)) for s, e in doc] for doc in spans]
+
+
+def _main() -> None:
+    jobs = json.loads(sys.stdin.buffer.read())
+    out = [split_sentences(text, [tuple(p) for p in paragraphs]) for text, paragraphs in jobs]
+    # ASCII JSON: lone surrogates and any encoding of the pipe survive the trip.
+    sys.stdout.write(json.dumps(out))
+
+
+if __name__ == "__main__":
+    _main()
