@@ -209,7 +209,8 @@ def cut_documents(
 ) -> list[_Pieces]:
     """Each document's sentences and passage spans (sentences split on all cores if large)."""
     paragraphs = [content_paragraphs(doc.text, kind=doc.kind) for doc in documents]
-    sentences = split_documents([(d.text, p) for d, p in zip(documents, paragraphs, strict=True)])
+    jobs = [(d.text, p) for d, p in zip(documents, paragraphs, strict=True)]
+    sentences = split_documents(jobs, progress=progress)
     pieces: list[_Pieces] = []
     for i in _progress(range(len(documents)), progress, "chunking"):
         text = documents[i].text

@@ -19,6 +19,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ._chunk import Span, split_sentences
 from ._onnx import usable_cores
@@ -33,21 +34,27 @@ Job = tuple[str, Sequence[Span]]  # a document's text and its paragraph spans
 
 
 def split_documents(
-    jobs: Sequence[Job], *, workers: int | None = None, min_chars: int = PARALLEL_CHARS
+    jobs: Sequence[Job],
+    *,
+    workers: int | None = None,
+    min_chars: int = PARALLEL_CHARS,
+    progress: bool = False,
 ) -> list[list[Span]]:
     """Sentence spans of each ``(text, paragraph spans)``, as :func:`split_sentences` gives.
 
     With ``workers`` (default: the usable cores) above one and at least ``min_chars``
     characters in all, ``workers - 1`` child processes split shares of the documents while
     this process splits its own. The result is the same either way; a child that fails is
-    logged and its share split here.
+    logged and its share split here. ``progress`` shows a bar (children's shares count when
+    they are done).
     """
     count = usable_cores() if workers is None else workers
     if count < 1:
         raise ValueError("workers must be at least 1")
     total = sum(len(text) for text, _ in jobs)
+    bar = _bar(len(jobs)) if progress else None
     if count == 1 or total < min_chars or len(jobs) < 2 or not sys.executable:
-        return [split_sentences(text, paragraphs) for text, paragraphs in jobs]
+        return _split_here(jobs, bar)
     shares = _shares([len(text) for text, _ in jobs], min(count, len(jobs)))
     results: list[list[list[Span]] | None] = [None] * len(shares)
     threads = [
@@ -57,15 +64,34 @@ def split_documents(
     for t in threads:
         t.start()
     a, b = shares[0]
-    out = [split_sentences(text, paragraphs) for text, paragraphs in jobs[a:b]]
+    out = _split_here(jobs[a:b], bar)
     for t in threads:
         t.join()
     for n, (a, b) in enumerate(shares[1:], start=1):
         share = results[n]
         if share is None:  # the child failed (logged): split its share here
-            share = [split_sentences(text, paragraphs) for text, paragraphs in jobs[a:b]]
+            share = _split_here(jobs[a:b], bar)
+        elif bar is not None:
+            bar.update(len(share))
         out.extend(share)
+    if bar is not None:
+        bar.close()
     return out
+
+
+def _split_here(jobs: Sequence[Job], bar: Any) -> list[list[Span]]:
+    out = []
+    for text, paragraphs in jobs:
+        out.append(split_sentences(text, paragraphs))
+        if bar is not None:
+            bar.update(1)
+    return out
+
+
+def _bar(total: int) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="sentences", unit="doc")
 
 
 def _shares(sizes: Sequence[int], parts: int) -> list[tuple[int, int]]:

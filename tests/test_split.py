@@ -96,3 +96,12 @@ def test_shares_cover_every_document_once() -> None:
         assert shares[0][0] == 0 and shares[-1][1] == len(sizes)
         assert all(a < b for a, b in shares)
         assert all(shares[i][1] == shares[i + 1][0] for i in range(parts - 1))
+
+
+def test_progress_counts_every_document(capsys: pytest.CaptureFixture[str]) -> None:
+    jobs = _jobs()
+    assert split.split_documents(jobs, workers=2, min_chars=0, progress=True) == [
+        split_sentences(*j) for j in jobs
+    ]
+    err = capsys.readouterr().err
+    assert "sentences" in err and f"{len(jobs)}/{len(jobs)}" in err
