@@ -77,6 +77,7 @@ class SentenceTransformerEmbedder:
         self._device = device
         self._batch_size = batch_size
         self._model: SentenceTransformer | None = None
+        self._fast: Any = None  # the span tokenizer; False when the model has no fast one
         self._lock = threading.Lock()
 
     @property
@@ -140,11 +141,32 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
+        fast = self._fast_tokenizer()
+        if fast is not None:
+            encoded = fast.encode(text, add_special_tokens=False)
+            return [(int(a), int(b)) for a, b in encoded.offsets]
         tokenizer: Any = self.model.tokenizer
         encoded = tokenizer(
             text, add_special_tokens=False, return_offsets_mapping=True, verbose=False
         )
         return [(int(a), int(b)) for a, b in encoded["offset_mapping"]]
+
+    def _fast_tokenizer(self) -> Any:
+        # Chunking counts the tokens of every sentence: the Rust tokenizer behind a "fast"
+        # transformers tokenizer gives the same offsets at half the cost per call. A copy,
+        # so that turning off its truncation and padding leaves the model's own untouched.
+        if self._fast is None:
+            backend = getattr(self.model.tokenizer, "backend_tokenizer", None)
+            if backend is None:
+                self._fast = False
+            else:
+                from tokenizers import Tokenizer
+
+                fast = Tokenizer.from_str(backend.to_str())
+                fast.no_truncation()
+                fast.no_padding()
+                self._fast = fast
+        return self._fast or None
 
 
 #: Embedding backends: ``auto`` is ``onnx`` for models it supports (mean pooling), else torch.

@@ -60,6 +60,20 @@ def test_token_spans_match_torch(
 
 
 @pytest.mark.slow
+def test_torch_span_tokenizer_matches_the_transformers_call(real_embedder: index.Embedder) -> None:
+    # The torch embedder counts tokens with the Rust tokenizer behind the transformers one;
+    # its offsets must be what the transformers call gives, untruncated.
+    tokenizer = real_embedder.model.tokenizer  # type: ignore[attr-defined]
+    text = next(CORPUS.glob("*.txt")).read_text(encoding="utf-8")[:20000]
+    for sample in [*TEXTS, text, "  leading space\tand\u200bzero width\x00nul  "]:
+        via_transformers = tokenizer(
+            sample, add_special_tokens=False, return_offsets_mapping=True, verbose=False
+        )["offset_mapping"]
+        assert real_embedder.token_spans(sample) == [tuple(p) for p in via_transformers]
+    assert len(real_embedder.token_spans(TEXTS[-1])) > 256
+
+
+@pytest.mark.slow
 def test_batches_run_side_by_side_give_the_same_rows_in_order(
     onnx_embedder: OnnxEmbedder, onnx_dir: Path
 ) -> None:
