@@ -34,7 +34,7 @@ def test_build_benchmark(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "ratio end-to-end / bare torch encode" in printed
     result = json.loads(out.read_text())["results"][0]
     assert result["passages"] >= 6
-    assert set(result["stages_s"]) >= {"reading", "chunking", "embedding", "BM25"}
+    assert set(result["stages_s"]) >= {"reading", "sentences", "token counts", "embedding", "BM25"}
     assert result["min_cosine_to_torch"] > 0.9999  # onnx fp32 index vectors are torch's
 
 
