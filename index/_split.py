@@ -30,6 +30,10 @@ _log = logging.getLogger(__name__)
 #: to start, about what it takes to split 50,000 characters.
 PARALLEL_CHARS = 400_000
 
+#: A large document is cut, between paragraphs, into parts of about this many characters,
+#: so that one long book is split on every core too.
+PART_CHARS = 20_000
+
 Job = tuple[str, Sequence[Span]]  # a document's text and its paragraph spans
 
 
@@ -43,55 +47,89 @@ def split_documents(
     """Sentence spans of each ``(text, paragraph spans)``, as :func:`split_sentences` gives.
 
     With ``workers`` (default: the usable cores) above one and at least ``min_chars``
-    characters in all, ``workers - 1`` child processes split shares of the documents while
-    this process splits its own. The result is the same either way; a child that fails is
-    logged and its share split here. ``progress`` shows a bar (children's shares count when
-    they are done).
+    characters in all, the documents are cut between paragraphs into parts and ``workers -
+    1`` child processes split shares of the parts while this process splits its own. The
+    result is the same either way; a child that fails is logged and its share split here.
+    ``progress`` shows a bar of characters (a child's share counts when it is done).
     """
     count = usable_cores() if workers is None else workers
     if count < 1:
         raise ValueError("workers must be at least 1")
-    total = sum(len(text) for text, _ in jobs)
-    bar = _bar(len(jobs)) if progress else None
-    if count == 1 or total < min_chars or len(jobs) < 2 or not sys.executable:
-        return _split_here(jobs, bar)
-    shares = _shares([len(text) for text, _ in jobs], min(count, len(jobs)))
+    parts, owners = _parts(jobs)
+    total = sum(len(text) for text, _ in parts)
+    bar = _bar(total) if progress else None
+    if count == 1 or total < min_chars or len(parts) < 2 or not sys.executable:
+        spans = _split_here(parts, bar)
+    else:
+        spans = _split_shared(parts, count, bar)
+    if bar is not None:
+        bar.close()
+    out: list[list[Span]] = [[] for _ in jobs]
+    for (doc, offset), found in zip(owners, spans, strict=True):
+        out[doc].extend((s + offset, e + offset) for s, e in found)
+    return out
+
+
+def _parts(jobs: Sequence[Job]) -> tuple[list[Job], list[tuple[int, int]]]:
+    # Runs of whole paragraphs, each as its own text (paragraph spans shifted to it) with its
+    # document and offset: sentences never cross a paragraph, so parts split independently.
+    parts: list[Job] = []
+    owners: list[tuple[int, int]] = []
+    for doc, (text, paragraphs) in enumerate(jobs):
+        run: list[Span] = []
+        for span in paragraphs:
+            run.append(span)
+            if span[1] - run[0][0] >= PART_CHARS:
+                parts.append(_part(text, run))
+                owners.append((doc, run[0][0]))
+                run = []
+        if run:
+            parts.append(_part(text, run))
+            owners.append((doc, run[0][0]))
+    return parts, owners
+
+
+def _part(text: str, run: Sequence[Span]) -> Job:
+    start = run[0][0]
+    return text[start : run[-1][1]], [(s - start, e - start) for s, e in run]
+
+
+def _split_shared(parts: Sequence[Job], count: int, bar: Any) -> list[list[Span]]:
+    shares = _shares([len(text) for text, _ in parts], min(count, len(parts)))
     results: list[list[list[Span]] | None] = [None] * len(shares)
     threads = [
-        threading.Thread(target=_child_share, args=(jobs[a:b], results, n), daemon=True)
+        threading.Thread(target=_child_share, args=(parts[a:b], results, n), daemon=True)
         for n, (a, b) in enumerate(shares[1:], start=1)
     ]
     for t in threads:
         t.start()
     a, b = shares[0]
-    out = _split_here(jobs[a:b], bar)
+    out = _split_here(parts[a:b], bar)
     for t in threads:
         t.join()
     for n, (a, b) in enumerate(shares[1:], start=1):
         share = results[n]
         if share is None:  # the child failed (logged): split its share here
-            share = _split_here(jobs[a:b], bar)
+            share = _split_here(parts[a:b], bar)
         elif bar is not None:
-            bar.update(len(share))
+            bar.update(sum(len(text) for text, _ in parts[a:b]))
         out.extend(share)
-    if bar is not None:
-        bar.close()
     return out
 
 
-def _split_here(jobs: Sequence[Job], bar: Any) -> list[list[Span]]:
+def _split_here(parts: Sequence[Job], bar: Any) -> list[list[Span]]:
     out = []
-    for text, paragraphs in jobs:
+    for text, paragraphs in parts:
         out.append(split_sentences(text, paragraphs))
         if bar is not None:
-            bar.update(1)
+            bar.update(len(text))
     return out
 
 
 def _bar(total: int) -> Any:
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="sentences", unit="doc")
+    return tqdm(total=total, desc="sentences", unit="char", unit_scale=True)
 
 
 def _shares(sizes: Sequence[int], parts: int) -> list[tuple[int, int]]:

@@ -38,6 +38,30 @@ def test_children_split_exactly_as_this_process_does(monkeypatch: pytest.MonkeyP
     assert len(children) == 2 and sum(children) < len(jobs)  # this process split a share too
 
 
+def test_one_long_document_is_split_in_parts_on_every_core(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = "\n\n".join([t for t, _ in _jobs()[1:]] * 2)  # one document, many paragraphs
+    paragraphs = content_paragraphs(text, kind="text")
+    assert len(text) > 2 * split.PART_CHARS
+    children: list[int] = []
+    real = split.run_child
+
+    def counted(share: list[split.Job]) -> list[list[tuple[int, int]]]:
+        children.append(len(share))
+        return real(share)
+
+    monkeypatch.setattr(split, "run_child", counted)
+    [got] = split.split_documents([(text, paragraphs)], workers=2, min_chars=0)
+    assert got == split_sentences(text, paragraphs)
+    assert children and children[0] >= 1
+    parts, owners = split._parts([(text, paragraphs)])
+    assert len(parts) >= 2 and all(doc == 0 for doc, _ in owners)
+    assert all(
+        len(part) <= split.PART_CHARS + max(e - s for s, e in paragraphs) for part, _ in parts
+    )
+
+
 def test_small_corpora_stay_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(share: object) -> object:
         raise AssertionError("no child process for a small corpus")
@@ -104,4 +128,4 @@ def test_progress_counts_every_document(capsys: pytest.CaptureFixture[str]) -> N
         split_sentences(*j) for j in jobs
     ]
     err = capsys.readouterr().err
-    assert "sentences" in err and f"{len(jobs)}/{len(jobs)}" in err
+    assert "sentences" in err and "100%" in err
