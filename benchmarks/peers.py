@@ -248,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     systems = list(args.only or SYSTEMS)
     rounds: list[list[dict[str, Any]]] = []
     for n in range(args.rounds):
-        # Each round starts one system later, so none always runs first (or after the same one).
+        # Each round starts one system later, so no system always runs first, when the
+        # machine has been idle, or always last.
         order = systems[n % len(systems) :] + systems[: n % len(systems)]
         print(f"\nround {n + 1} of {args.rounds}\n{HEADER}", flush=True)
         results = []

@@ -1,8 +1,9 @@
 """Sentence splitting for many documents, on several cores when the corpus is large.
 
 pysbd is pure Python and most of a build's chunking time (docs/BENCHMARKS.md, section 3), so
-a large corpus is split in shares: this process splits one, and a child Python process
-(``python -m index._split``) per other usable core splits the rest. Children are started with
+a large corpus is cut between paragraphs into parts, and the parts are split in shares: this
+process splits one, and a child Python process (``python -P -m index._split``) per other
+usable core splits the rest. Children are started with
 ``subprocess`` rather than ``multiprocessing``: nothing of the caller's ``__main__`` is
 imported again (a script without an ``if __name__ == "__main__"`` guard still works), and no
 process with threads (a running web server, onnxruntime's pools) is forked.
@@ -133,8 +134,8 @@ def _bar(total: int) -> Any:
 
 
 def _shares(sizes: Sequence[int], parts: int) -> list[tuple[int, int]]:
-    # Contiguous, non-empty runs of documents with about the same number of characters each:
-    # a run ends before the document whose middle passes its share of the total.
+    # Contiguous, non-empty runs of parts with about the same number of characters each: a
+    # run ends before the part whose middle passes its share of the total.
     total = sum(sizes)
     bounds = [0]
     acc = 0
@@ -174,7 +175,7 @@ def run_child(jobs: Sequence[Job]) -> list[list[Span]]:
         raise RuntimeError(f"exit status {done.returncode}: {tail[:200]}")
     spans = json.loads(done.stdout)
     if len(spans) != len(jobs):
-        raise RuntimeError(f"{len(spans)} results for {len(jobs)} documents")
+        raise RuntimeError(f"{len(spans)} results for {len(jobs)} parts")
     return [[(int(s), int(e)) for s, e in doc] for doc in spans]
 
 

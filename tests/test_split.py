@@ -23,38 +23,35 @@ def _jobs() -> list[tuple[str, list[tuple[int, int]]]]:
     return [(t, content_paragraphs(t, kind="text")) for t in texts]
 
 
-def test_children_split_exactly_as_this_process_does(monkeypatch: pytest.MonkeyPatch) -> None:
-    jobs = _jobs()
-    children: list[int] = []
+@pytest.fixture
+def child_shares(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many parts each child process was given (the real children still run)."""
+    sizes: list[int] = []
     real = split.run_child
 
     def counted(share: list[split.Job]) -> list[list[tuple[int, int]]]:
-        children.append(len(share))
+        sizes.append(len(share))
         return real(share)
 
     monkeypatch.setattr(split, "run_child", counted)
+    return sizes
+
+
+def test_children_split_exactly_as_this_process_does(child_shares: list[int]) -> None:
+    jobs = _jobs()
     expected = [split_sentences(text, paragraphs) for text, paragraphs in jobs]
     assert split.split_documents(jobs, workers=3, min_chars=0) == expected
-    assert len(children) == 2 and sum(children) < len(jobs)  # this process split a share too
+    parts, _ = split._parts(jobs)
+    assert len(child_shares) == 2 and sum(child_shares) < len(parts)  # this process split some
 
 
-def test_one_long_document_is_split_in_parts_on_every_core(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_one_long_document_is_split_in_parts_on_every_core(child_shares: list[int]) -> None:
     text = "\n\n".join([t for t, _ in _jobs()[1:]] * 2)  # one document, many paragraphs
     paragraphs = content_paragraphs(text, kind="text")
     assert len(text) > 2 * split.PART_CHARS
-    children: list[int] = []
-    real = split.run_child
-
-    def counted(share: list[split.Job]) -> list[list[tuple[int, int]]]:
-        children.append(len(share))
-        return real(share)
-
-    monkeypatch.setattr(split, "run_child", counted)
     [got] = split.split_documents([(text, paragraphs)], workers=2, min_chars=0)
     assert got == split_sentences(text, paragraphs)
-    assert children and children[0] >= 1
+    assert child_shares and child_shares[0] >= 1
     parts, owners = split._parts([(text, paragraphs)])
     assert len(parts) >= 2 and all(doc == 0 for doc, _ in owners)
     assert all(
