@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -77,7 +78,6 @@ class SentenceTransformerEmbedder:
         self._device = device
         self._batch_size = batch_size
         self._model: SentenceTransformer | None = None
-        self._fast: Any = None  # the span tokenizer; False when the model has no fast one
         self._lock = threading.Lock()
 
     @property
@@ -141,32 +141,39 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
-        fast = self._fast_tokenizer()
-        if fast is not None:
-            encoded = fast.encode(text, add_special_tokens=False)
-            return [(int(a), int(b)) for a, b in encoded.offsets]
+        if self._span_tokenizer is not None:
+            return token_offsets(self._span_tokenizer, text)
         tokenizer: Any = self.model.tokenizer
         encoded = tokenizer(
             text, add_special_tokens=False, return_offsets_mapping=True, verbose=False
         )
         return [(int(a), int(b)) for a, b in encoded["offset_mapping"]]
 
-    def _fast_tokenizer(self) -> Any:
+    @cached_property
+    def _span_tokenizer(self) -> Any:
         # Chunking counts the tokens of every sentence: the Rust tokenizer behind a "fast"
-        # transformers tokenizer gives the same offsets at half the cost per call. A copy,
-        # so that turning off its truncation and padding leaves the model's own untouched.
-        if self._fast is None:
-            backend = getattr(self.model.tokenizer, "backend_tokenizer", None)
-            if backend is None:
-                self._fast = False
-            else:
-                from tokenizers import Tokenizer
+        # transformers tokenizer gives the same offsets at half the cost per call.
+        backend = getattr(self.model.tokenizer, "backend_tokenizer", None)
+        return None if backend is None else untruncated(backend)
 
-                fast = Tokenizer.from_str(backend.to_str())
-                fast.no_truncation()
-                fast.no_padding()
-                self._fast = fast
-        return self._fast or None
+
+def untruncated(tokenizer: Any) -> Any:
+    """A copy of a ``tokenizers.Tokenizer`` that neither truncates nor pads.
+
+    A copy, so that the tokenizer the model runs with keeps its own settings.
+    """
+    from tokenizers import Tokenizer
+
+    copy = Tokenizer.from_str(tokenizer.to_str())
+    copy.no_truncation()
+    copy.no_padding()
+    return copy
+
+
+def token_offsets(tokenizer: Any, text: str) -> list[tuple[int, int]]:
+    """Character spans of the tokens of ``text`` (no special tokens) by a ``tokenizers`` one."""
+    encoded = tokenizer.encode(text, add_special_tokens=False)
+    return [(int(a), int(b)) for a, b in encoded.offsets]
 
 
 #: Embedding backends: ``auto`` is ``onnx`` for models it supports (mean pooling), else torch.

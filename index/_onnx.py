@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ._embed import canonical_model_name, resolve_model_location
+from ._embed import canonical_model_name, resolve_model_location, token_offsets, untruncated
 from ._errors import ModelNotFoundError
 
 #: Bump when the export recipe changes, so cached files from an older recipe are not used.
@@ -352,11 +352,8 @@ class OnnxEmbedder:
             batch.enable_truncation(max_length=self._max_len)
             pad = batch.token_to_id("[PAD]")
             batch.enable_padding(pad_id=pad if pad is not None else 0)
-            spans = Tokenizer.from_file(str(self._folder / "tokenizer.json"))
-            spans.no_truncation()
-            spans.no_padding()
             self._batch_tokenizer = batch
-            self._span_tokenizer = spans
+            self._span_tokenizer = untruncated(batch)
         return self._batch_tokenizer, self._span_tokenizer
 
     def _load_session(self, *, threads: int) -> Any:
@@ -433,5 +430,4 @@ class OnnxEmbedder:
         return self._executor
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
-        encoded = self._tokenizers()[1].encode(text, add_special_tokens=False)
-        return [(int(a), int(b)) for a, b in encoded.offsets]
+        return token_offsets(self._tokenizers()[1], text)
