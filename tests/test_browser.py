@@ -293,6 +293,8 @@ def test_dark_mode_narrow_screen_examples_and_keyboard(
         expect(page.locator("body")).to_have_class(re.compile(r"\bdark\b"))
         # An example question made from the documents fills the box; Enter sends it.
         example = page.locator("#qa-examples button").first
+        # Gradio may draw the button before its label: wait for a label, then read it.
+        expect(example).to_have_text(re.compile(r"\S"))
         text = example.inner_text().strip()
         assert text
         example.click()
