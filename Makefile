@@ -1,7 +1,9 @@
 # Two commands do everything on a fresh machine: `make run` and `make test`.
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
-CORPUS  ?= ../shared/corpus
+SHARED_CORPUS := ../shared/corpus
+# The shared corpus when it is beside the repo, else the bundled one (qa's own documentation).
+CORPUS  ?= $(if $(wildcard $(SHARED_CORPUS)/.),$(SHARED_CORPUS),ui/corpus)
 INDEX   ?= .qa-index
 HOST    ?= 127.0.0.1
 PORT    ?= 7860
@@ -22,6 +24,9 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 run: install  ## index $(CORPUS) (reusing what is up to date) and open the chat
+	@if [ "$(CORPUS)" = ui/corpus ] && [ ! -d "$(SHARED_CORPUS)" ]; then \
+	  echo "qa: $(SHARED_CORPUS) not found; serving the bundled corpus ui/corpus"; \
+	else echo "qa: serving $(CORPUS)"; fi
 	$(VENV)/bin/qa serve $(CORPUS) --index $(INDEX) --host $(HOST) --port $(PORT)
 
 lint: install

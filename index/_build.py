@@ -14,6 +14,7 @@ import numpy as np
 
 from ._chunk import ChunkingOptions, chunk_document
 from ._clean import content_paragraphs
+from ._context import embed_documents
 from ._embed import Embedder
 from ._errors import DocumentError, EmptyCorpusError, IndexCorruptError, IndexNotFoundError
 from ._lexical import Lexical
@@ -143,7 +144,9 @@ def build_from_documents(
     with writer_lock(root, timeout=lock_timeout):
         previous = _reusable(root, embedder.name, options)
         pieces = cut_documents(documents, embedder, options, progress=progress)
-        vectors, embedded, reused = _vectors(documents, pieces, previous, embedder, progress)
+        vectors, sentence_vectors, embedded, reused = _vectors(
+            documents, pieces, previous, embedder, progress
+        )
         passages = np.array(
             [(d, s, e) for d, (_, spans) in enumerate(pieces) for s, e in spans], dtype=np.int64
         ).reshape(-1, 3)
@@ -174,6 +177,7 @@ def build_from_documents(
             passages=passages,
             sentences=sentences,
             vectors=vectors,
+            sentence_vectors=sentence_vectors,
             lexical=lexical,
         )
     removed = tuple(sorted(set(previous) - {d.source for d in documents})) if previous else ()
@@ -222,8 +226,9 @@ def cut_documents(
     return pieces
 
 
-# Vectors kept from the previous version, by source: (sha256, passage spans, vectors).
-_Previous = dict[str, tuple[str, list[tuple[int, int]], np.ndarray]]
+# Vectors kept from the previous version, by source: (sha256, passage spans, passage vectors,
+# sentence vectors).
+_Previous = dict[str, tuple[str, list[tuple[int, int]], np.ndarray, np.ndarray]]
 
 
 def _reusable(root: Path, model: str, options: ChunkingOptions) -> _Previous:
@@ -233,12 +238,20 @@ def _reusable(root: Path, model: str, options: ChunkingOptions) -> _Previous:
         return {}  # nothing usable: a fresh build
     if store.manifest.model != model or store.manifest.chunking != options or not len(store):
         return {}
+    if store.sentence_vectors is None:
+        return {}  # written before sentences had vectors: embed everything once more
     vectors = store.vectors.reconstruct_n(0, len(store))
     previous: _Previous = {}
     for d, doc in enumerate(store.documents):
         rows = np.flatnonzero(store.passages[:, 0] == d)
         spans = [(int(s), int(e)) for _, s, e in store.passages[rows]]
-        previous[doc.source] = (doc.sha256, spans, vectors[rows])
+        sentence_rows = np.flatnonzero(store.sentences[:, 0] == d)
+        previous[doc.source] = (
+            doc.sha256,
+            spans,
+            vectors[rows],
+            np.asarray(store.sentence_vectors[sentence_rows], dtype=np.float32),
+        )
     return previous
 
 
@@ -248,33 +261,52 @@ def _vectors(
     previous: _Previous,
     embedder: Embedder,
     progress: bool,
-) -> tuple[np.ndarray, int, int]:
-    parts: list[np.ndarray | None] = []
-    todo: list[str] = []
-    for doc, (_, spans) in zip(documents, pieces, strict=True):
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Passage and sentence vectors, in document order: kept where unchanged, else embedded."""
+    kept: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    todo: list[int] = []
+    for d, (doc, (sentences, spans)) in enumerate(zip(documents, pieces, strict=True)):
         old = previous.get(doc.source)
-        if old is not None and old[0] == doc.sha256 and old[1] == spans:
-            parts.append(old[2])
-        else:
-            parts.append(None)
-            todo.extend(doc.text[s:e] for s, e in spans)
-    fresh = embedder.embed(todo, progress=progress) if todo else None
-    out: list[np.ndarray] = []
+        if (
+            old is not None
+            and old[0] == doc.sha256
+            and old[1] == spans
+            and len(old[3]) == len(sentences)
+        ):
+            kept[d] = (old[2], old[3])
+            continue
+        todo.append(d)
+    fresh, fresh_sentences = (
+        embed_documents(
+            [documents[d].text for d in todo],
+            [pieces[d] for d in todo],
+            embedder,
+            progress=progress,
+        )
+        if todo
+        else (np.zeros((0, 0), np.float32), [])
+    )
+    made: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     cursor = 0
-    reused = 0
-    for part, (_, spans) in zip(parts, pieces, strict=True):
-        if part is None:
-            if fresh is None:  # every new document was all boilerplate: no passages
-                continue
-            out.append(fresh[cursor : cursor + len(spans)])
-            cursor += len(spans)
-        else:
-            out.append(part)
-            reused += len(spans)
-    dim = fresh.shape[1] if fresh is not None else (out[0].shape[1] if out else 0)
-    nonempty = [o for o in out if len(o)]
-    matrix = np.concatenate(nonempty) if nonempty else np.zeros((0, dim), np.float32)
-    return np.ascontiguousarray(matrix, dtype=np.float32), len(todo), reused
+    for d, sentence_vectors in zip(todo, fresh_sentences, strict=True):
+        n = len(pieces[d][1])
+        made[d] = (fresh[cursor : cursor + n], sentence_vectors)
+        cursor += n
+    dim = next(iter(kept.values()))[0].shape[1] if kept else (embedder.dimension if todo else 0)
+    parts = [kept[d] if d in kept else made[d] for d in range(len(documents))]
+    passage_parts = [p for p, _ in parts if len(p)]
+    sentence_parts = [s for _, s in parts if len(s)]
+    matrix = np.concatenate(passage_parts) if passage_parts else np.zeros((0, dim), np.float32)
+    sentence_matrix = (
+        np.concatenate(sentence_parts) if sentence_parts else np.zeros((0, dim), np.float32)
+    )
+    reused = sum(len(pieces[d][1]) for d in kept)
+    return (
+        np.ascontiguousarray(matrix, dtype=np.float32),
+        np.ascontiguousarray(sentence_matrix, dtype=np.float32),
+        len(matrix) - reused,
+        reused,
+    )
 
 
 def _progress(items: Sequence[T], enabled: bool, what: str) -> Iterable[T]:

@@ -140,6 +140,50 @@ class SentenceTransformerEmbedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def embed_in_context(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        *,
+        progress: bool = False,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors of ``texts`` (as :meth:`embed`) and of each text's character ``spans``.
+
+        One pass of the model: a span's vector is the unit mean of its tokens' states
+        (see :mod:`index._context`).
+        """
+        from ._context import pool_spans
+
+        if len(spans) != len(texts):
+            raise ValueError("one list of spans per text")
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        outputs: Any = self.model.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            output_value=None,
+            show_progress_bar=progress,
+        )
+        tokenizer: Any = self.model.tokenizer
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        pooled: list[np.ndarray] = []
+        for row, (text, out) in enumerate(zip(texts, outputs, strict=True)):
+            vector = out["sentence_embedding"].float().cpu().numpy()
+            vectors[row] = vector / max(float(np.linalg.norm(vector)), 1e-12)
+            encoded = tokenizer(
+                text,
+                truncation=True,
+                max_length=self.model.max_seq_length,
+                return_offsets_mapping=True,
+                return_special_tokens_mask=True,
+                verbose=False,
+            )
+            n = len(encoded["input_ids"])
+            hidden = out["token_embeddings"][:n].float().cpu().numpy()
+            keep = [not special for special in encoded["special_tokens_mask"]]
+            pooled.append(pool_spans(hidden, encoded["offset_mapping"], keep, spans[row]))
+        return vectors, pooled
+
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         if self._span_tokenizer is not None:
             return token_offsets(self._span_tokenizer, text)

@@ -17,13 +17,14 @@ import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ._context import pool_spans
 from ._embed import canonical_model_name, resolve_model_location, token_offsets, untruncated
 from ._errors import ModelNotFoundError
 
@@ -216,6 +217,13 @@ def _mean_pooled(
     session: Any, encoded: Sequence[Any], inputs: set[str] | None = None
 ) -> np.ndarray:
     """Run tokenised texts through ``session``; mean-pool and normalise as sentence-transformers."""
+    return _mean_pooled_with_states(session, encoded, inputs)[0]
+
+
+def _mean_pooled_with_states(
+    session: Any, encoded: Sequence[Any], inputs: set[str] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Like :func:`_mean_pooled`, also returning the token states ``(texts, tokens, dim)``."""
     if inputs is None:
         inputs = {i.name for i in session.get_inputs()}
     ids = np.array([e.ids for e in encoded], dtype=np.int64)
@@ -227,7 +235,7 @@ def _mean_pooled(
     weights = mask[:, :, None].astype(np.float32)
     pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
     norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-    return np.asarray(pooled / np.clip(norms, 1e-12, None), dtype=np.float32)
+    return np.asarray(pooled / np.clip(norms, 1e-12, None), dtype=np.float32), hidden
 
 
 def quantize_int8(fp32: Path, out: Path) -> None:
@@ -398,6 +406,39 @@ class OnnxEmbedder:
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._run(
+            texts, lambda session, rows: self._embed_batch(session, texts, rows), progress
+        )
+
+    def embed_in_context(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        *,
+        progress: bool = False,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors of ``texts`` (as :meth:`embed`) and of each text's character ``spans``.
+
+        A span's vector is the unit mean of its tokens' states in the same pass that embeds
+        its text (see :mod:`index._context`): sentence vectors cost nothing extra.
+        """
+        if len(spans) != len(texts):
+            raise ValueError("one list of spans per text")
+        pooled: list[np.ndarray] = [np.zeros((0, self.dimension), np.float32)] * len(texts)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), pooled
+
+        def batch(session: Any, rows: list[int]) -> np.ndarray:
+            return self._embed_batch(session, texts, rows, spans=spans, pooled=pooled)
+
+        return self._run(texts, batch, progress), pooled
+
+    def _run(
+        self,
+        texts: Sequence[str],
+        batch: Callable[[Any, list[int]], np.ndarray],
+        progress: bool,
+    ) -> np.ndarray:
         # Longest first, like sentence-transformers: batches of similar length pad little.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         batches = [order[i : i + self._batch_size] for i in range(0, len(order), self._batch_size)]
@@ -406,7 +447,7 @@ class OnnxEmbedder:
         session = self._ensure_bulk() if bulk else self._ensure()
 
         def run(rows: list[int]) -> None:
-            out[rows] = self._embed_batch(session, [texts[i] for i in rows])
+            out[rows] = batch(session, rows)
 
         done: Iterator[None] = self._pool().map(run, batches) if bulk else map(run, batches)
         if progress:
@@ -417,8 +458,27 @@ class OnnxEmbedder:
             pass
         return out
 
-    def _embed_batch(self, session: Any, batch: list[str]) -> np.ndarray:
-        return _mean_pooled(session, self._batch_tokenizer.encode_batch(batch), self._inputs)
+    def _embed_batch(
+        self,
+        session: Any,
+        texts: Sequence[str],
+        rows: list[int],
+        *,
+        spans: Sequence[Sequence[tuple[int, int]]] | None = None,
+        pooled: list[np.ndarray] | None = None,
+    ) -> np.ndarray:
+        encoded = self._batch_tokenizer.encode_batch([texts[i] for i in rows])
+        if spans is None or pooled is None:
+            return _mean_pooled(session, encoded, self._inputs)
+        vectors, hidden = _mean_pooled_with_states(session, encoded, self._inputs)
+        for j, i in enumerate(rows):
+            e = encoded[j]
+            keep = [
+                m == 1 and not sp
+                for m, sp in zip(e.attention_mask, e.special_tokens_mask, strict=True)
+            ]
+            pooled[i] = pool_spans(hidden[j], e.offsets, keep, spans[i])
+        return vectors
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:

@@ -173,6 +173,7 @@ def tsquery_any(query_terms: Sequence[str]) -> str:
 class _Cached:
     document: Document
     sentences: np.ndarray  # (n, 2) sentence spans, sorted by start
+    sentence_vectors: np.ndarray | None  # (n, dimension), None if written without them
 
 
 class PgStore:
@@ -191,6 +192,17 @@ class PgStore:
         self._spans: dict[int, tuple[int, int, int]] = {}  # passage id -> document id, span
         self._ef = 0
         self._ensure_ef(EF_SEARCH)
+        # Tables written before sentences had vectors lack the column until the next build.
+        has_vectors = conn.execute(
+            "SELECT 1 FROM information_schema.columns"
+            " WHERE table_name = 'qa_documents' AND column_name = 'sentence_vectors'"
+            " AND table_schema = current_schema()"
+        ).fetchone()
+        self._fetch = (
+            _FETCH
+            if has_vectors
+            else _FETCH.replace(", sentence_vectors", ", NULL AS sentence_vectors")
+        )
         # Document frequencies of the last keyword search's terms, and the passage count:
         # the quotes of the same question weigh its words by them without asking again.
         self._df: dict[str, tuple[int, int]] = {}
@@ -275,7 +287,7 @@ class PgStore:
         def read(conn: psycopg.Connection[Any]) -> tuple[list[int], list[tuple[Any, ...]]]:
             ids = [int(r[0]) for r in conn.execute("SELECT id FROM qa_documents ORDER BY source")]
             missing = [i for i in ids if i not in self._documents]
-            return ids, (conn.execute(_FETCH, (missing,)).fetchall() if missing else [])
+            return ids, (conn.execute(self._fetch, (missing,)).fetchall() if missing else [])
 
         ids, rows = self._run(_snapshot(read))
         with self._lock:
@@ -341,6 +353,17 @@ class PgStore:
         sentences = self._cached(doc_id).sentences
         lo = bisect.bisect_left(sentences[:, 0].tolist(), start)
         return [(int(s), int(e)) for s, e in sentences[lo:] if s < end and e <= end]
+
+    def sentence_vectors_of(self, i: int) -> np.ndarray | None:
+        """Vectors of :meth:`sentence_spans` ``(i)``, row for row (None if not stored)."""
+        doc_id, start, end = self._span(i)
+        cached = self._cached(doc_id)
+        if cached.sentence_vectors is None:
+            return None
+        sentences = cached.sentences
+        lo = bisect.bisect_left(sentences[:, 0].tolist(), start)
+        rows = [lo + j for j, (s, e) in enumerate(sentences[lo:]) if s < end and e <= end]
+        return np.asarray(cached.sentence_vectors[rows], dtype=np.float32)
 
     def dense(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Ids and cosine similarities of the ``k`` passages nearest to ``vector`` (HNSW)."""
@@ -424,7 +447,7 @@ class PgStore:
         def run(conn: psycopg.Connection[Any]) -> tuple[list[Any], list[Any]]:
             rows = query(conn)
             missing = sorted({int(r[1]) for r in rows} - self._documents.keys())
-            return rows, (conn.execute(_FETCH, (missing,)).fetchall() if missing else [])
+            return rows, (conn.execute(self._fetch, (missing,)).fetchall() if missing else [])
 
         rows, documents = self._run(_snapshot(run))
         with self._lock:
@@ -471,15 +494,20 @@ class PgStore:
         missing = [i for i in ids if i not in self._documents]
         if not missing:
             return
-        rows = self._run(lambda c: c.execute(_FETCH, (missing,)).fetchall())
+        rows = self._run(lambda c: c.execute(self._fetch, (missing,)).fetchall())
         with self._lock:
             self._remember(rows)
 
     def _remember(self, rows: Sequence[tuple[Any, ...]]) -> None:
         # Rows are never updated in place (a changed document gets a new id), so a cached
         # document stays right for as long as its id is indexed.
-        for doc_id, source, title, text, kind, sha, pages, sentences in rows:
+        for doc_id, source, title, text, kind, sha, pages, sentences, packed in rows:
             spans = np.asarray(sentences or [], dtype=np.int64).reshape(-1, 2)
+            vectors = (
+                np.frombuffer(bytes(packed), dtype="<f2").reshape(len(spans), -1)
+                if packed is not None and len(spans)
+                else None
+            )
             self._documents[int(doc_id)] = _Cached(
                 Document(
                     source=source,
@@ -490,11 +518,12 @@ class PgStore:
                     page_starts=tuple(pages or ()),
                 ),
                 spans,
+                vectors,
             )
 
 
 _FETCH = (
-    "SELECT id, source, title, text, kind, sha256, page_starts, sentences"
+    "SELECT id, source, title, text, kind, sha256, page_starts, sentences, sentence_vectors"
     " FROM qa_documents WHERE id = ANY(%s)"
 )
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from ._build import BuildReport, checked_options, cut_documents, read_corpus
 from ._chunk import ChunkingOptions
+from ._context import embed_documents
 from ._embed import Embedder
 from ._errors import DocumentError, EmptyCorpusError, IndexLockedError, IndexNotFoundError
 from ._lexical import terms
@@ -52,6 +53,7 @@ class _Prepared:
     sentences: list[tuple[int, int]]
     spans: list[tuple[int, int]]
     vectors: np.ndarray
+    sentence_vectors: np.ndarray
 
 
 def build_pg_index(
@@ -238,18 +240,19 @@ def _prepare(
     documents: Sequence[Document], embedder: Embedder, options: ChunkingOptions, progress: bool
 ) -> dict[str, _Prepared]:
     pieces = cut_documents(documents, embedder, options, progress=progress)
-    texts = [
-        doc.text[s:e] for doc, (_, spans) in zip(documents, pieces, strict=True) for s, e in spans
-    ]
-    vectors = (
-        embedder.embed(texts, progress=progress)
-        if texts
-        else np.zeros((0, embedder.dimension), dtype=np.float32)
+    if not documents:
+        return {}
+    vectors, sentence_vectors = embed_documents(
+        [d.text for d in documents], pieces, embedder, progress=progress
     )
     out: dict[str, _Prepared] = {}
     cursor = 0
-    for doc, (sentences, spans) in zip(documents, pieces, strict=True):
-        out[doc.source] = _Prepared(sentences, spans, vectors[cursor : cursor + len(spans)])
+    for doc, (sentences, spans), per_sentence in zip(
+        documents, pieces, sentence_vectors, strict=True
+    ):
+        out[doc.source] = _Prepared(
+            sentences, spans, vectors[cursor : cursor + len(spans)], per_sentence
+        )
         cursor += len(spans)
     return out
 
@@ -301,6 +304,7 @@ def _ensure_schema(conn: psycopg.Connection[Any], url: str, settings: dict[str, 
             text text NOT NULL,
             page_starts integer[] NOT NULL,
             sentences integer[] NOT NULL,
+            sentence_vectors bytea,
             passages integer NOT NULL,
             added timestamptz NOT NULL DEFAULT now()
         )"""
@@ -321,6 +325,14 @@ def _ensure_schema(conn: psycopg.Connection[Any], url: str, settings: dict[str, 
         )"""
         ).format(sql.Literal(int(settings["dimension"])))
     )
+    # Tables made before sentences had vectors: documents written from now on carry them.
+    # Checked first, since ALTER TABLE waits for every reader even when there is nothing to do.
+    has_column = conn.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_name = 'qa_documents'"
+        " AND column_name = 'sentence_vectors' AND table_schema = current_schema()"
+    ).fetchone()
+    if not has_column:
+        conn.execute("ALTER TABLE qa_documents ADD COLUMN sentence_vectors bytea")
     conn.execute("CREATE INDEX IF NOT EXISTS qa_passages_document ON qa_passages (document)")
 
 
@@ -333,8 +345,8 @@ def _insert(
         flat = [int(v) for span in p.sentences for v in span]
         row = conn.execute(
             "INSERT INTO qa_documents"
-            " (source, sha256, title, kind, text, page_starts, sentences, passages)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            " (source, sha256, title, kind, text, page_starts, sentences, sentence_vectors,"
+            " passages) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
             (
                 doc.source,
                 doc.sha256,
@@ -343,6 +355,7 @@ def _insert(
                 doc.text,
                 list(doc.page_starts),
                 flat,
+                np.asarray(p.sentence_vectors, dtype="<f2").tobytes(),
                 len(p.spans),
             ),
         ).fetchone()

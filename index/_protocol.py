@@ -67,6 +67,10 @@ class SearchStore(Protocol):
         """Spans of the sentences inside passage ``i``."""
         ...
 
+    def sentence_vectors_of(self, i: int) -> np.ndarray | None:
+        """Unit vectors of :meth:`sentence_spans` ``(i)``, row for row; None if not stored."""
+        ...
+
     def dense(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Ids and cosine similarities of the ``k`` passages nearest to ``vector``."""
         ...

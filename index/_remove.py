@@ -79,6 +79,11 @@ def remove_sources(
             passages=passages,
             sentences=sentences,
             vectors=np.asarray(vectors, dtype=np.float32),
+            sentence_vectors=(
+                None
+                if store.sentence_vectors is None
+                else np.asarray(store.sentence_vectors[sentence_rows], dtype=np.float32)
+            ),
             lexical=lexical,
         )
     return BuildReport(

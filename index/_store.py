@@ -8,6 +8,7 @@ Layout of an index folder ``DIR``::
     DIR/v-<id>/documents.jsonl the indexed text of every source
     DIR/v-<id>/passages.npy    (document, start, end) of every passage
     DIR/v-<id>/sentences.npy   (document, start, end) of every sentence
+    DIR/v-<id>/sentence_vectors.npy  float16 unit vector of every sentence, row for row
     DIR/v-<id>/vectors.faiss   FAISS index of the passage embeddings
     DIR/v-<id>/bm25/           bm25s files
 
@@ -110,6 +111,7 @@ class Store:
         sentences: np.ndarray,
         vectors: Any,
         lexical: Lexical,
+        sentence_vectors: np.ndarray | None = None,
     ) -> None:
         self.path = path
         self.manifest = manifest
@@ -118,6 +120,9 @@ class Store:
         self.sentences = sentences
         self.vectors = vectors
         self.lexical = lexical
+        #: One row per sentence (float16, memory-mapped), or None for an index written before
+        #: sentences had vectors (the bot then embeds them per question).
+        self.sentence_vectors = sentence_vectors
         self._by_source = {doc.source: i for i, doc in enumerate(self.documents)}
         # Sentence rows are sorted by (document, start): passages find theirs by bisection.
         self._sentence_keys = sentences[:, 0].astype(np.int64) * (1 << 40) + sentences[:, 1]
@@ -146,6 +151,17 @@ class Store:
         lo = int(np.searchsorted(self._sentence_keys, base + start, side="left"))
         hi = int(np.searchsorted(self._sentence_keys, base + end, side="left"))
         return [(int(s), int(e)) for _, s, e in self.sentences[lo:hi] if e <= end]
+
+    def sentence_vectors_of(self, i: int) -> np.ndarray | None:
+        """Vectors of :meth:`sentence_spans` ``(i)``, row for row (None if not stored)."""
+        if self.sentence_vectors is None:
+            return None
+        doc, start, end = (int(v) for v in self.passages[i])
+        base = doc * (1 << 40)
+        lo = int(np.searchsorted(self._sentence_keys, base + start, side="left"))
+        hi = int(np.searchsorted(self._sentence_keys, base + end, side="left"))
+        rows = [r for r in range(lo, hi) if int(self.sentences[r, 2]) <= end]
+        return np.asarray(self.sentence_vectors[rows], dtype=np.float32)
 
     def dense(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Ids and cosine similarities of the ``k`` passages nearest to ``vector``."""
@@ -269,6 +285,12 @@ def _load(root: Path, version: Path, manifest: Manifest) -> Store:
         ]
         passages = np.load(version / "passages.npy", allow_pickle=False)
         sentences = np.load(version / "sentences.npy", allow_pickle=False)
+        sentence_file = version / "sentence_vectors.npy"
+        sentence_vectors = (
+            np.load(sentence_file, mmap_mode="r", allow_pickle=False)
+            if sentence_file.is_file()
+            else None
+        )
         vectors = faiss.read_index(str(version / "vectors.faiss"))
         lexical = Lexical.load(version / "bm25")
     except Exception as exc:  # any damaged file: one message with the fix
@@ -287,6 +309,10 @@ def _load(root: Path, version: Path, manifest: Manifest) -> Store:
         or sentences.shape[1:] != (3,)
         or not _spans_fit(passages, documents)
         or not _spans_fit(sentences, documents)
+        or (
+            sentence_vectors is not None
+            and sentence_vectors.shape != (len(sentences), manifest.dimension)
+        )
     ):
         raise IndexCorruptError(
             f"index at {root} is inconsistent (files do not match the manifest); "
@@ -300,6 +326,7 @@ def _load(root: Path, version: Path, manifest: Manifest) -> Store:
         sentences=sentences,
         vectors=vectors,
         lexical=lexical,
+        sentence_vectors=sentence_vectors,
     )
 
 
@@ -358,6 +385,7 @@ def write_version(
     sentences: np.ndarray,
     vectors: np.ndarray,
     lexical: Lexical,
+    sentence_vectors: np.ndarray | None = None,
 ) -> Path:
     """Write a new version of the index and make it live. Call with the writer lock held."""
     import faiss
@@ -379,6 +407,13 @@ def write_version(
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         np.save(staging / "passages.npy", passages.astype(np.int64), allow_pickle=False)
         np.save(staging / "sentences.npy", sentences.astype(np.int64), allow_pickle=False)
+        if sentence_vectors is not None:
+            # float16: half the disk and page cache; cosines move by ~1e-3 at most.
+            np.save(
+                staging / "sentence_vectors.npy",
+                np.asarray(sentence_vectors, dtype=np.float16),
+                allow_pickle=False,
+            )
         faiss.write_index(vector_index(vectors, manifest.dimension), str(staging / "vectors.faiss"))
         lexical.save(staging / "bm25")
         # The manifest goes last: a version folder with a manifest is complete.

@@ -57,16 +57,19 @@ def score_sentences(
     """
     seen: set[tuple[str, int, int]] = set()
     spans: list[tuple[int, Document, int, int]] = []  # passage position, document, start, end
+    stored: list[np.ndarray | None] = []
     for pos, pid in enumerate(passage_ids[: options.passages]):
         doc = store.passage_span(int(pid))[0]
-        for start, end in store.sentence_spans(int(pid)):
+        vectors = store.sentence_vectors_of(int(pid))
+        for row, (start, end) in enumerate(store.sentence_spans(int(pid))):
             if (doc.source, start, end) not in seen:
                 seen.add((doc.source, start, end))
                 spans.append((pos, doc, start, end))
+                stored.append(None if vectors is None else vectors[row])
     if not spans:
         return []
     texts = [d.text[s:e] for _, d, s, e in spans]
-    semantic = embedder.embed(texts) @ question_vector.astype(np.float32)
+    semantic = _sentence_vectors(texts, stored, embedder) @ question_vector.astype(np.float32)
     q_terms = set(terms(question))
     weights = {t: store.lexical.idf(t) for t in q_terms}
     total = sum(weights.values())
@@ -88,6 +91,16 @@ def score_sentences(
         scored.append(Candidate(pos, doc, start, end, score))
     scored.sort(key=lambda c: (-c.score, c.passage, c.start))
     return scored
+
+
+def _sentence_vectors(
+    texts: Sequence[str], stored: Sequence[np.ndarray | None], embedder: Embedder
+) -> np.ndarray:
+    # Indexes built since sentences have vectors answer without running the model again;
+    # older ones embed the sentences they need.
+    if stored and all(v is not None for v in stored):
+        return np.stack([v for v in stored if v is not None]).astype(np.float32, copy=False)
+    return embedder.embed(texts)
 
 
 def pick_quotes(candidates: Sequence[Candidate], options: QuoteOptions) -> list[Candidate]:

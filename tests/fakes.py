@@ -7,6 +7,7 @@ import zlib
 from collections.abc import Sequence
 
 import numpy as np
+import pytest
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
@@ -39,6 +40,22 @@ class FakeEmbedder:
 
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         self.embedded += len(texts)
+        return self._vectors(texts)
+
+    def embed_in_context(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        *,
+        progress: bool = False,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """As the real embedders: span vectors from the same call (here, of the span's words)."""
+        pooled = [
+            self._vectors([t[s:e] for s, e in ss]) for t, ss in zip(texts, spans, strict=True)
+        ]
+        return self.embed(texts), pooled
+
+    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self._dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in re.findall(r"\w+", text.lower()):
@@ -49,3 +66,24 @@ class FakeEmbedder:
             else:
                 out[row] /= norm
         return out
+
+
+def fake_serve(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """Make `qa serve` load the fake embedder and record what it would serve, not block."""
+    import index
+    import qa._bot
+    import ui.app
+
+    def fake_loader(name: str, **_: object) -> FakeEmbedder:
+        return FakeEmbedder()
+
+    monkeypatch.setattr(index, "load_embedder", fake_loader)
+    monkeypatch.setattr(qa._bot, "load_embedder", fake_loader)
+    served: dict[str, object] = {}
+
+    def fake_serve(target: object, **options: object) -> None:  # the real one blocks
+        served["library"] = target
+        served.update(options)
+
+    monkeypatch.setattr(ui.app, "serve", fake_serve)
+    return served

@@ -11,11 +11,16 @@ from pathlib import Path
 import pytest
 
 from benchmarks import _common, backends, build, latency, peers, plot, scale, startup
-from tests.conftest import SQUAD
-
-pytestmark = pytest.mark.skipif(not SQUAD.is_dir(), reason="needs ../shared/eval/squad-dev")
+from tests.conftest import SQUAD, require_shared
 
 
+@pytest.fixture
+def squad() -> None:
+    """The benchmarks that read SQuAD dev need ../shared (skipped without it, failed in CI)."""
+    require_shared(SQUAD)
+
+
+@pytest.mark.usefixtures("squad")
 def test_squad_slice_and_recall() -> None:
     paras, qs = _common.squad(5, 7)
     assert len(paras) == 5 and 0 < len(qs) <= 7
@@ -27,6 +32,7 @@ def test_squad_slice_and_recall() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("squad")
 def test_build_benchmark(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "build.json"
     assert build.main(["--paragraphs", "6", "--backend", "onnx", "--json", str(out)]) == 0
@@ -39,6 +45,7 @@ def test_build_benchmark(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("squad")
 def test_latency_benchmark(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "latency.json"
     args = ["--paragraphs", "6", "--questions", "5", "--ask", "2", "--pad-to", "300"]
@@ -51,6 +58,7 @@ def test_latency_benchmark(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("squad")
 def test_backends_benchmark(tmp_path: Path) -> None:
     out = tmp_path / "backends.json"
     args = ["--paragraphs", "5", "--questions", "8", "--latency", "2", "--json", str(out)]
@@ -77,6 +85,7 @@ def test_scale_benchmark_and_plot(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("squad")
 def test_peers_benchmark_runs_ours_and_reports_missing_peers(tmp_path: Path) -> None:
     out = tmp_path / "peers.json"
     args = ["--paragraphs", "5", "--questions", "4", "--rounds", "2", "--only", "qa-onnx", "bm25s"]

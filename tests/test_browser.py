@@ -13,7 +13,7 @@ import pytest
 
 import qa
 from tests.browser_support import CHROMIUM_ARGS, ensure_chromium, free_port
-from tests.conftest import REPO, SEED
+from tests.conftest import REPO, SEED, require_shared
 from ui._uploads import Library
 from ui.app import start
 
@@ -111,7 +111,8 @@ def _screenshot(page: Any, path: Path) -> None:
 
 
 def _seed() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in SEED.read_text(encoding="utf-8").splitlines() if line]
+    lines = require_shared(SEED).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line]
 
 
 def _open_documents(page: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index import ChunkingOptions, chunk_document, content_paragraphs
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, require_shared
 from tests.fakes import FakeEmbedder
 
 PROSE = (
@@ -72,9 +72,7 @@ def test_enumerations_stay_in_one_sentence() -> None:
 
 @pytest.fixture(scope="module")
 def saved_page() -> str:
-    if not CORPUS.is_dir():
-        pytest.fail(f"shared corpus missing at {CORPUS}")
-    return next(CORPUS.glob("*.txt")).read_text(encoding="utf-8")
+    return next(require_shared(CORPUS).glob("*.txt")).read_text(encoding="utf-8")
 
 
 def test_boilerplate_kept_out_of_saved_page(saved_page: str) -> None:

@@ -10,7 +10,7 @@ import pytest
 import qa
 from qa._eval import evaluate, prepare_index
 from qa._eval_data import load_dataset
-from tests.conftest import SEED
+from tests.conftest import CORPUS, SEED, require_shared
 from tests.fakes import FakeEmbedder
 from tests.test_eval_metrics import write_beir
 from ui.cli import main
@@ -110,7 +110,9 @@ def test_cli_eval_beir_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 @pytest.mark.slow
 def test_cli_eval_seed_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["eval", str(SEED), "--index", str(tmp_path / "idx"), "--quiet"]) == 0
+    require_shared(CORPUS)
+    seed = require_shared(SEED)
+    assert main(["eval", str(seed), "--index", str(tmp_path / "idx"), "--quiet"]) == 0
     table = capsys.readouterr().out
     assert "hit@3" in table and "correct_abstention" in table
     assert "unanswerable 2" in table

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from tests.conftest import SEED
+from tests.conftest import SEED, require_shared
 
 pytestmark = pytest.mark.slow
 
@@ -19,9 +19,8 @@ def _norm(text: str) -> str:
 
 
 def _seed() -> list[dict[str, object]]:
-    if not SEED.is_file():
-        pytest.fail(f"seed questions missing at {SEED}")
-    return [json.loads(line) for line in SEED.read_text(encoding="utf-8").splitlines() if line]
+    lines = require_shared(SEED).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line]
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 import index
 import qa
 from index import ModelNotFoundError, OnnxEmbedder, load_embedder
-from tests.conftest import CORPUS, SEED
+from tests.conftest import CORPUS, SEED, require_shared
 
 TEXTS = [
     "What are the five functions of diplomacy?",
@@ -54,7 +54,7 @@ def test_fp32_vectors_match_torch(
 def test_token_spans_match_torch(
     onnx_embedder: OnnxEmbedder, real_embedder: index.Embedder
 ) -> None:
-    text = next(CORPUS.glob("*.txt")).read_text(encoding="utf-8")[:20000]
+    text = next(require_shared(CORPUS).glob("*.txt")).read_text(encoding="utf-8")[:20000]
     assert onnx_embedder.token_spans(text) == real_embedder.token_spans(text)
     assert len(onnx_embedder.token_spans(TEXTS[-1])) > 256  # spans are never truncated
 
@@ -64,7 +64,7 @@ def test_torch_span_tokenizer_matches_the_transformers_call(real_embedder: index
     # The torch embedder counts tokens with the Rust tokenizer behind the transformers one;
     # its offsets must be what the transformers call gives, untruncated.
     tokenizer = real_embedder.model.tokenizer  # type: ignore[attr-defined]
-    text = next(CORPUS.glob("*.txt")).read_text(encoding="utf-8")[:20000]
+    text = next(require_shared(CORPUS).glob("*.txt")).read_text(encoding="utf-8")[:20000]
     for sample in [*TEXTS, text, "  leading space\tand\u200bzero width\x00nul  "]:
         via_transformers = tokenizer(
             sample, add_special_tokens=False, return_offsets_mapping=True, verbose=False
@@ -100,10 +100,10 @@ def test_a_failing_batch_is_raised(onnx_dir: Path, monkeypatch: pytest.MonkeyPat
     embedder = OnnxEmbedder("all-MiniLM-L6-v2", cache_dir=onnx_dir, batch_size=2, workers=2)
     real = embedder._embed_batch
 
-    def flaky(session: object, batch: list[str]) -> np.ndarray:
-        if "bad" in batch:
+    def flaky(session: object, texts: list[str], rows: list[int], **kw: object) -> np.ndarray:
+        if any(texts[i] == "bad" for i in rows):
             raise RuntimeError("batch failed")
-        return real(session, batch)
+        return real(session, texts, rows, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(embedder, "_embed_batch", flaky)
     texts = [f"text {i}" for i in range(index._onnx.BULK_TEXTS)] + ["bad"]
@@ -150,7 +150,8 @@ def test_index_built_with_torch_answers_the_same_with_onnx(
 ) -> None:
     torch_bot = qa.load(corpus_index, embedder=real_embedder)
     onnx_bot = qa.load(corpus_index, embedder=onnx_embedder)
-    questions = [json.loads(line)["q"] for line in SEED.read_text(encoding="utf-8").splitlines()]
+    lines = require_shared(SEED).read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line)["q"] for line in lines]
     assert len(questions) >= 5
     for question in questions[:10]:
         a = torch_bot.retrieve(question, k=5)
@@ -233,3 +234,24 @@ def test_fused_graph_is_used_only_when_it_gives_the_same_vectors(
     assert "Attention" not in ops(plain.model_file)
     assert not list(tmp_path.glob("*fused*"))
     assert (vectors * real_embedder.embed(TEXTS)).sum(axis=1).min() >= 0.99999
+
+
+@pytest.mark.slow
+def test_sentence_vectors_in_context_match_across_backends(onnx_dir: Path) -> None:
+    texts = [
+        "The treaty was signed in 1997. It came into force two years later, after a debate.",
+        "Short one. Another sentence here!",
+    ]
+    spans = [[(0, 30), (31, len(texts[0]))], [(0, 10), (11, len(texts[1]))]]
+    onnx = OnnxEmbedder("all-MiniLM-L6-v2", cache_dir=onnx_dir)
+    torch_embedder = index.load_embedder("all-MiniLM-L6-v2", backend="torch")
+    o_vectors, o_spans = onnx.embed_in_context(texts, spans)
+    t_vectors, t_spans = torch_embedder.embed_in_context(texts, spans)  # type: ignore[attr-defined]
+    # The text vectors are the plain embeddings; the span vectors agree between backends.
+    assert np.min(np.sum(o_vectors * onnx.embed(texts), axis=1)) > 0.99999
+    assert np.min(np.sum(t_vectors * o_vectors, axis=1)) > 0.99999
+    for a, b in zip(o_spans, t_spans, strict=True):
+        assert a.shape == (2, onnx.dimension) and np.min(np.sum(a * b, axis=1)) > 0.9999
+    # A sentence in context is near, not equal, to the sentence embedded alone.
+    alone = onnx.embed([texts[0][0:30]])[0]
+    assert 0.6 < float(o_spans[0][0] @ alone) < 0.99999

@@ -21,7 +21,7 @@ import pytest
 import index
 import qa
 from index import terms
-from tests.conftest import CORPUS, REPO, SEED
+from tests.conftest import CORPUS, REPO, SEED, require_shared
 from tests.fakes import FakeEmbedder
 from tests.pg_support import PgServer
 
@@ -29,7 +29,8 @@ Span = tuple[str, int, int]
 
 
 def _seed_questions() -> list[str]:
-    return [json.loads(line)["q"] for line in SEED.read_text(encoding="utf-8").splitlines() if line]
+    lines = require_shared(SEED).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["q"] for line in lines if line]
 
 
 def _hits(store: Any, ids: np.ndarray, scores: np.ndarray) -> list[tuple[Span, float]]:
@@ -64,6 +65,7 @@ def _assert_same_ranking(
 
 @pytest.fixture(scope="module")
 def pg_corpus(pg_server: PgServer, real_embedder: Any) -> str:
+    require_shared(CORPUS)
     url = pg_server.new_database()
     index.build_pg_index([CORPUS], url, embedder=real_embedder)
     return url

@@ -11,12 +11,13 @@ import pytest
 
 import index._split as split
 from index import content_paragraphs, split_sentences
-from tests.conftest import CORPUS, SQUAD
+from tests.conftest import CORPUS, SQUAD, require_shared
 
 
 def _jobs() -> list[tuple[str, list[tuple[int, int]]]]:
-    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.iterdir()) if p.is_file()]
-    with (SQUAD / "corpus.jsonl").open(encoding="utf-8") as fh:
+    folder = require_shared(CORPUS)
+    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()) if p.is_file()]
+    with (require_shared(SQUAD) / "corpus.jsonl").open(encoding="utf-8") as fh:
         texts += [json.loads(line)["text"] for _, line in zip(range(60), fh, strict=False)]
     # Odd characters must survive the trip to the child and back (JSON in ASCII).
     texts.append("Caf\u00e9 \u6771\u4eac. Emoji \U0001f600 here. A lone \ud800 surrogate. End.")

@@ -9,7 +9,7 @@ import pytest
 
 import index
 import qa
-from tests.fakes import FakeEmbedder
+from tests.fakes import FakeEmbedder, fake_serve
 from ui._examples import example_questions
 from ui._uploads import UPLOAD_PREFIX, Library, safe_name
 from ui._views import chat_markdown, citation, documents_html, sources_html
@@ -244,22 +244,9 @@ def test_answer_json_has_offsets(library: Library) -> None:
 def test_serve_command_passes_examples_and_restores_uploads(
     library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import qa._bot
-    import ui.app
     from ui.cli import main
 
-    def fake_loader(name: str, **_: object) -> FakeEmbedder:
-        return FakeEmbedder()
-
-    monkeypatch.setattr(index, "load_embedder", fake_loader)
-    monkeypatch.setattr(qa._bot, "load_embedder", fake_loader)
-    served: dict[str, object] = {}
-
-    def fake_serve(target: Library, **options: object) -> None:  # the real one blocks
-        served["library"] = target
-        served.update(options)
-
-    monkeypatch.setattr(ui.app, "serve", fake_serve)
+    served = fake_serve(monkeypatch)
     f = tmp_path / "owls.txt"
     f.write_text("Owls hunt at night using their hearing.\n", encoding="utf-8")
     library.add([f])

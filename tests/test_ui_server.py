@@ -12,7 +12,7 @@ import pytest
 
 import qa
 from tests.browser_support import free_port
-from tests.conftest import SEED
+from tests.conftest import SEED, require_shared
 from ui._uploads import Library
 from ui.app import start
 
@@ -34,7 +34,8 @@ def server(
 
 
 def _seed() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in SEED.read_text(encoding="utf-8").splitlines() if line]
+    lines = require_shared(SEED).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line]
 
 
 def test_ask_endpoint_returns_structured_quotes(server: tuple[str, qa.Bot]) -> None:

