@@ -349,21 +349,24 @@ class PgStore:
 
     def sentence_spans(self, i: int) -> list[tuple[int, int]]:
         """Spans of the sentences inside passage ``i``."""
-        doc_id, start, end = self._span(i)
-        sentences = self._cached(doc_id).sentences
-        lo = bisect.bisect_left(sentences[:, 0].tolist(), start)
-        return [(int(s), int(e)) for s, e in sentences[lo:] if s < end and e <= end]
+        cached, rows = self._sentence_rows(i)
+        return [(int(s), int(e)) for s, e in cached.sentences[rows]]
 
     def sentence_vectors_of(self, i: int) -> np.ndarray | None:
         """Vectors of :meth:`sentence_spans` ``(i)``, row for row (None if not stored)."""
-        doc_id, start, end = self._span(i)
-        cached = self._cached(doc_id)
+        cached, rows = self._sentence_rows(i)
         if cached.sentence_vectors is None:
             return None
+        return np.asarray(cached.sentence_vectors[rows], dtype=np.float32)
+
+    def _sentence_rows(self, i: int) -> tuple[_Cached, np.ndarray]:
+        # The passage's document and the rows of its sentences inside passage ``i``.
+        doc_id, start, end = self._span(i)
+        cached = self._cached(doc_id)
         sentences = cached.sentences
         lo = bisect.bisect_left(sentences[:, 0].tolist(), start)
-        rows = [lo + j for j, (s, e) in enumerate(sentences[lo:]) if s < end and e <= end]
-        return np.asarray(cached.sentence_vectors[rows], dtype=np.float32)
+        rows = lo + np.flatnonzero((sentences[lo:, 0] < end) & (sentences[lo:, 1] <= end))
+        return cached, rows
 
     def dense(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Ids and cosine similarities of the ``k`` passages nearest to ``vector`` (HNSW)."""

@@ -146,22 +146,22 @@ class Store:
 
     def sentence_spans(self, i: int) -> list[tuple[int, int]]:
         """Spans of the sentences inside passage ``i``."""
-        doc, start, end = (int(v) for v in self.passages[i])
-        base = doc * (1 << 40)
-        lo = int(np.searchsorted(self._sentence_keys, base + start, side="left"))
-        hi = int(np.searchsorted(self._sentence_keys, base + end, side="left"))
-        return [(int(s), int(e)) for _, s, e in self.sentences[lo:hi] if e <= end]
+        return [(int(s), int(e)) for _, s, e in self.sentences[self._sentence_rows(i)]]
 
     def sentence_vectors_of(self, i: int) -> np.ndarray | None:
         """Vectors of :meth:`sentence_spans` ``(i)``, row for row (None if not stored)."""
         if self.sentence_vectors is None:
             return None
+        return np.asarray(self.sentence_vectors[self._sentence_rows(i)], dtype=np.float32)
+
+    def _sentence_rows(self, i: int) -> np.ndarray:
+        # Rows of the sentences that start and end inside passage ``i``.
         doc, start, end = (int(v) for v in self.passages[i])
         base = doc * (1 << 40)
         lo = int(np.searchsorted(self._sentence_keys, base + start, side="left"))
         hi = int(np.searchsorted(self._sentence_keys, base + end, side="left"))
-        rows = [r for r in range(lo, hi) if int(self.sentences[r, 2]) <= end]
-        return np.asarray(self.sentence_vectors[rows], dtype=np.float32)
+        rows = np.arange(lo, hi)
+        return rows[self.sentences[lo:hi, 2] <= end]
 
     def dense(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Ids and cosine similarities of the ``k`` passages nearest to ``vector``."""

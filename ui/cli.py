@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 
 import index
 import qa
@@ -248,7 +249,6 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from qa._eval import evaluate, prepare_index
     from qa._eval_data import load_dataset
@@ -287,8 +287,6 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _no_index(folder: str) -> bool:
     """True if nothing is at ``folder`` yet (a missing or empty folder)."""
-    from pathlib import Path
-
     path = Path(folder)
     return not path.exists() or (path.is_dir() and not any(path.iterdir()))
 
