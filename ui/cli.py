@@ -249,7 +249,6 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-
     from qa._eval import evaluate, prepare_index
     from qa._eval_data import load_dataset
 
