@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/latency.py --paragraphs 500 --questions 1000 --ask 300
     .venv/bin/python benchmarks/latency.py --paragraphs 500 --questions 300 --pad-to 100000
+    .venv/bin/python benchmarks/latency.py --shared --json benchmarks/results/latency-shared.json
 
 The SQuAD slice is indexed once; ``--pad-to N`` adds synthetic passages (words drawn from the
 slice, clustered unit vectors) until the index holds N passages, to see how search scales.
@@ -9,6 +10,10 @@ Every contender (bare torch encode, bare ONNX embed, ``retrieve`` and ``ask`` wi
 and ONNX backends) answers each block of 25 questions in turn, so the machine's load falls on
 all of them alike. Prints p50/p95/p99, the ratios to the bare torch encode, and whether the ONNX
 bot returns the same passages as the torch bot.
+
+``--shared`` times what a user of the shared document sees: ``ask`` and ``retrieve`` of the
+default (ONNX) bot on an index of ``../shared/corpus``, every seed question asked in turn,
+round after round, warm.
 """
 
 from __future__ import annotations
@@ -191,6 +196,40 @@ def run(
     }
 
 
+def run_shared(rounds: int, *, workdir: Path) -> dict[str, Any]:
+    """Time warm ``ask`` and ``retrieve`` of the default bot on the shared document."""
+    import json
+
+    import qa
+    from benchmarks._common import REPO
+    from index import build_index, load_embedder
+
+    corpus = REPO.parent / "shared" / "corpus"
+    seed = REPO.parent / "shared" / "eval" / "seed_dev.jsonl"
+    if not corpus.is_dir() or not seed.is_file():
+        raise SystemExit(f"the shared corpus and seed questions are needed: {corpus}, {seed}")
+    questions = [json.loads(line)["q"] for line in seed.read_text().splitlines() if line.strip()]
+    embedder = load_embedder("all-MiniLM-L6-v2")  # the default backend, as `qa ask` runs it
+    build_index([corpus], workdir / "shared", embedder=embedder, progress=False)
+    bot = qa.load(workdir / "shared", embedder=embedder)
+    bot.ask("warm up question about the documents?")
+    times: dict[str, list[float]] = {"ask": [], "retrieve": []}
+    for _ in range(rounds):
+        for q in questions:
+            for name, call in (("ask", bot.ask), ("retrieve", bot.retrieve)):
+                t = time.perf_counter()
+                call(q, k=5)
+                times[name].append(time.perf_counter() - t)
+    return {
+        "corpus": str(corpus.relative_to(REPO.parent)),
+        "passages": len(bot.store),
+        "questions": len(questions),
+        "rounds": rounds,
+        "backend": type(embedder).__name__,
+        "latency_ms": {k: percentiles(v) | {"n": len(v)} for k, v in times.items()},
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the latency benchmark and print a table."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -199,8 +238,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ask", type=int, default=300, help="questions also run through ask()")
     ap.add_argument("--pad-to", type=int, default=0, help="synthetic passages up to this count")
     ap.add_argument("--json", help="also write the results to this JSON file")
+    ap.add_argument("--shared", action="store_true", help="time ask on the shared document")
+    ap.add_argument("--rounds", type=int, default=20, help="--shared: rounds of seed questions")
     args = ap.parse_args(argv)
     print(f"machine: {machine()}", flush=True)
+    if args.shared:
+        with tempfile.TemporaryDirectory() as tmp:
+            r = run_shared(args.rounds, workdir=Path(tmp))
+        print(f"{r['corpus']}: {r['passages']} passages, {r['questions']} questions", end="")
+        print(f" x {r['rounds']} rounds")
+        for name, s in r["latency_ms"].items():
+            print(f"{name:<10} p50 {s['p50']:6.1f} ms  p95 {s['p95']:6.1f} ms  n {s['n']}")
+        write_json(args.json, {"machine": machine(), **r})
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         r = run(args.paragraphs or None, args.questions, args.ask, args.pad_to, workdir=Path(tmp))
     print(f"{r['paragraphs']} paragraphs, {r['passages']:,} passages, {r['questions']} questions")

@@ -43,6 +43,7 @@ from ._read import (
     scan_files,
 )
 from ._remove import remove_source, remove_sources
+from ._settings import read_setting, write_setting
 from ._store import Manifest, SourceInfo, Store, open_store, read_manifest
 from ._uploads import MAX_NAME_BYTES, check_upload, safe_upload_name
 
@@ -93,6 +94,7 @@ __all__ = [
     "parse_document",
     "read_document",
     "read_manifest",
+    "read_setting",
     "remove_pg_sources",
     "remove_source",
     "remove_sources",
@@ -100,4 +102,5 @@ __all__ = [
     "scan_files",
     "split_sentences",
     "terms",
+    "write_setting",
 ]

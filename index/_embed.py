@@ -227,7 +227,7 @@ BACKENDS: tuple[str, ...] = ("auto", "torch", "onnx", "onnx-int8")
 DEFAULT_BACKEND = "auto"
 
 
-def load_embedder(name: str, *, backend: str = "torch") -> Embedder:
+def load_embedder(name: str, *, backend: str = DEFAULT_BACKEND) -> Embedder:
     """Return an embedder for a sentence-transformers model name or folder.
 
     ``backend`` is one of :data:`BACKENDS`: ``torch`` (sentence-transformers), ``onnx``

@@ -82,7 +82,11 @@ class Lexical:
             return None
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
 
+    def known(self, term: str) -> bool:
+        """Whether some passage holds ``term``."""
+        return term in self._vocab
+
     def idf(self, term: str) -> float:
-        """Inverse document frequency of a term (0 for unknown terms)."""
+        """Inverse document frequency of a term (``log(1.5)`` for unknown terms)."""
         tid = self._vocab.get(term)
         return float(self._idf[tid]) if tid is not None else math.log(1.0 + 0.5)

@@ -54,7 +54,7 @@ EF_SEARCH = 100
 # Keyword search: the GIN index finds passages holding any query term; each is scored by
 # BM25 with idf from document frequencies (counted through the GIN index too) and the
 # passage count and mean length kept in qa_meta by writers.
-_BM25_SQL = """
+_BM25_TEMPLATE = """
 WITH stats AS (
     SELECT (SELECT value::float8 FROM qa_meta WHERE key = 'passages') AS n,
            (SELECT value::float8 FROM qa_meta WHERE key = 'mean_terms') AS mean
@@ -66,7 +66,7 @@ WITH stats AS (
     FROM query
 ), hits AS (
     SELECT id, document, start_char, end_char, tsv, n_terms FROM qa_passages
-    WHERE tsv @@ to_tsquery('simple', %(any)s)
+    WHERE tsv @@ to_tsquery('simple', %(any)s){only}
 )
 SELECT h.id, h.document, h.start_char, h.end_char,
        sum(w.times * ln(1 + (s.n - w.df + 0.5) / (w.df + 0.5))
@@ -80,6 +80,26 @@ CROSS JOIN LATERAL unnest(h.tsv) AS u(lexeme, positions, weights)
 JOIN weights w ON w.term = u.lexeme
 GROUP BY h.id, h.document, h.start_char, h.end_char
 ORDER BY score DESC, h.id
+LIMIT %(k)s
+"""
+# Only passages of the documents named in %(sources)s. In keyword search, document
+# frequencies (``weights``) and the passage count stay those of the whole index, as in the
+# folder store.
+_IN_SOURCES = "document IN (SELECT id FROM qa_documents WHERE source = ANY(%(sources)s::text[]))"
+_BM25_SQL = _BM25_TEMPLATE.format(only="")
+_BM25_SOURCES_SQL = _BM25_TEMPLATE.format(only=f"\n      AND {_IN_SOURCES}")
+# Dense search in some documents scores every passage of theirs exactly. An HNSW scan with
+# the filter drops candidates from other documents after the search, leaving fewer than k
+# (none, for a small document in a large index); the passages of a few documents are few,
+# and found through the index on qa_passages (document). MATERIALIZED keeps the planner
+# from answering the ORDER BY with the HNSW index.
+_DENSE_SOURCES_SQL = f"""
+WITH scored AS MATERIALIZED (
+    SELECT id, document, start_char, end_char, embedding <=> %(v)s AS distance
+    FROM qa_passages WHERE {_IN_SOURCES}
+)
+SELECT id, document, start_char, end_char, 1 - distance FROM scored
+ORDER BY distance, id
 LIMIT %(k)s
 """
 
@@ -161,6 +181,11 @@ def read_meta(conn: psycopg.Connection[Any]) -> dict[str, str]:
 def chunking_from_meta(meta: dict[str, str]) -> ChunkingOptions:
     """The chunking options recorded in ``qa_meta``."""
     return ChunkingOptions(**json.loads(meta["chunking"]))
+
+
+def _names(sources: Sequence[str]) -> list[str]:
+    # Source names as a list for ``ANY(...)``; one name given as a string is one name.
+    return [sources] if isinstance(sources, str) else [str(s) for s in sources]
 
 
 def tsquery_any(query_terms: Sequence[str]) -> str:
@@ -368,11 +393,21 @@ class PgStore:
         rows = lo + np.flatnonzero((sentences[lo:, 0] < end) & (sentences[lo:, 1] <= end))
         return cached, rows
 
-    def dense(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Ids and cosine similarities of the ``k`` passages nearest to ``vector`` (HNSW)."""
+    def dense(
+        self, vector: np.ndarray, k: int, *, sources: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and cosine similarities of the ``k`` passages nearest to ``vector`` (HNSW).
+
+        With ``sources``, only passages of the documents so named are searched, exactly
+        (a name that is not indexed matches nothing).
+        """
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
 
         def search(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
+            if sources is not None:
+                return conn.execute(
+                    _DENSE_SOURCES_SQL, {"v": query, "k": k, "sources": _names(sources)}
+                ).fetchall()
             self._ensure_ef(k)
             return conn.execute(
                 "SELECT id, document, start_char, end_char, 1 - (embedding <=> %(v)s)"
@@ -382,23 +417,35 @@ class PgStore:
 
         return self._ranked(self._search(search))
 
-    def keyword(self, query_terms: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Ids and BM25 scores of the ``k`` passages best matching the (stemmed) terms."""
+    def keyword(
+        self, query_terms: Sequence[str], k: int, *, sources: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and BM25 scores of the ``k`` passages best matching the (stemmed) terms.
+
+        With ``sources``, only passages of the documents so named are ranked; document
+        frequencies stay those of the whole index.
+        """
         words = [t for t in query_terms if t]
         text = tsquery_any(words)
         if not text:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         params = {"terms": words, "any": text, "k": k, "k1": K1, "b": B}  # as the folder store
+        sql = _BM25_SQL
+        if sources is not None:
+            params["sources"] = _names(sources)
+            sql = _BM25_SOURCES_SQL
 
         def search(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
-            return conn.execute(_BM25_SQL, params).fetchall()
+            return conn.execute(sql, params).fetchall()
 
         rows = self._search(search)
         if rows:
             n = int(rows[0][6])
             self._df = {str(t): (int(df), n) for t, df in (rows[0][5] or {}).items()}
-        else:  # no passage holds any of the words
+        elif sources is None:  # no passage holds any of the words
             self._df = {t: (0, 0) for t in words}
+        else:  # none in those documents, which says nothing of the others: ask when needed
+            self._df = {}
         return self._ranked([r[:5] for r in rows])
 
     def similarities(self, vector: np.ndarray, ids: Sequence[int]) -> np.ndarray:
@@ -422,10 +469,20 @@ class PgStore:
         The same formula as the BM25 side of the FAISS store; an unknown term weighs
         ``log(1.5)`` there too.
         """
+        df, n = self._document_frequency(term)
+        if df == 0:
+            return math.log(1.0 + 0.5)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def known(self, term: str) -> bool:
+        """Whether some passage holds the stemmed term."""
+        return self._document_frequency(term)[0] > 0
+
+    def _document_frequency(self, term: str) -> tuple[int, int]:
+        # Passages holding ``term`` and all passages; the last keyword search counted both.
         known = self._df.get(term)
         if known is not None:
-            df, n = known
-            return math.log(1.0 + 0.5) if df == 0 else math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+            return known
         row = self._run(
             lambda c: c.execute(
                 "SELECT (SELECT count(*) FROM qa_passages"
@@ -434,10 +491,7 @@ class PgStore:
                 (tsquery_any([term]) or "''",),
             ).fetchone()
         )
-        df, n = (int(row[0]), int(row[1])) if row else (0, 0)
-        if df == 0:
-            return math.log(1.0 + 0.5)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return (int(row[0]), int(row[1])) if row else (0, 0)
 
     # -- internals ---------------------------------------------------------------------------
 

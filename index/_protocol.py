@@ -24,6 +24,10 @@ class IdfSource(Protocol):
         """Inverse document frequency of a stemmed term."""
         ...
 
+    def known(self, term: str) -> bool:
+        """Whether some passage holds the stemmed term."""
+        ...
+
 
 class SearchStore(Protocol):
     """The retrieval interface that :class:`qa.Bot` uses."""
@@ -71,12 +75,24 @@ class SearchStore(Protocol):
         """Unit vectors of :meth:`sentence_spans` ``(i)``, row for row; None if not stored."""
         ...
 
-    def dense(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Ids and cosine similarities of the ``k`` passages nearest to ``vector``."""
+    def dense(
+        self, vector: np.ndarray, k: int, *, sources: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and cosine similarities of the ``k`` passages nearest to ``vector``.
+
+        With ``sources``, only passages of the documents with those source names are searched;
+        a name that is not indexed matches nothing.
+        """
         ...
 
-    def keyword(self, query_terms: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Ids and scores of the ``k`` best keyword matches, best first."""
+    def keyword(
+        self, query_terms: Sequence[str], k: int, *, sources: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and scores of the ``k`` best keyword matches, best first.
+
+        With ``sources``, only passages of those documents are ranked; term statistics (idf)
+        stay those of the whole index.
+        """
         ...
 
     def similarities(self, vector: np.ndarray, ids: Sequence[int]) -> np.ndarray:

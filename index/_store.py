@@ -51,6 +51,10 @@ APPROXIMATE_ABOVE = 100_000
 #: gave recall@10 0.789 at efSearch 256; 160 gives 1.000 at ~3 ms a query (flat: 104 ms),
 #: for a longer build that is still small next to embedding a million passages.
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 160, 256
+#: A search restricted to some sources scores up to this many passages exactly (one matrix
+#: product of their vectors, as a flat index would); above it, FAISS searches with an id
+#: filter, which keeps HNSW's cost for large selections.
+EXACT_FILTER_UP_TO = 100_000
 
 
 @dataclass(frozen=True)
@@ -163,17 +167,41 @@ class Store:
         rows = np.arange(lo, hi)
         return rows[self.sentences[lo:hi, 2] <= end]
 
-    def dense(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Ids and cosine similarities of the ``k`` passages nearest to ``vector``."""
+    def dense(
+        self, vector: np.ndarray, k: int, *, sources: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and cosine similarities of the ``k`` passages nearest to ``vector``.
+
+        With ``sources``, only passages of the documents so named are searched (a name that
+        is not indexed matches nothing).
+        """
         import faiss
 
+        allowed = None if sources is None else self._passages_of(sources)
+        if allowed is not None and len(allowed) <= EXACT_FILTER_UP_TO:
+            # Exact inner products of the allowed rows: cheaper than a filtered search over
+            # the whole index, and exact even where the index itself is approximate (HNSW).
+            if not len(allowed) or k < 1:
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            rows = self.vectors.reconstruct_batch(allowed)
+            sims = np.asarray(rows @ vector.astype(np.float32), dtype=np.float32)
+            top = _top(sims, k)
+            return allowed[top], sims[top]
         k = min(k, len(self))
+        params = selector = None
+        if allowed is not None:
+            # Held in a local too: the parameters refer to the selector without owning it.
+            selector = faiss.IDSelectorBatch(allowed)
+            params = faiss.SearchParameters()
+            params.sel = selector
         # One query is memory-bound: extra OpenMP threads only add waiting, up to 3x the time
         # on a busy machine (benchmarks/scale.py). The setting is per thread, so restore it.
         threads = faiss.omp_get_max_threads()
         faiss.omp_set_num_threads(1)
         try:
-            sims, ids = self.vectors.search(vector.reshape(1, -1).astype(np.float32), k)
+            sims, ids = self.vectors.search(
+                vector.reshape(1, -1).astype(np.float32), k, params=params
+            )
         finally:
             faiss.omp_set_num_threads(threads)
         keep = ids[0] >= 0
@@ -186,16 +214,42 @@ class Store:
         rows = self.vectors.reconstruct_batch(np.asarray(ids, dtype=np.int64))
         return np.asarray(rows @ vector.astype(np.float32), dtype=np.float32)
 
-    def keyword(self, query_terms: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Ids and BM25 scores of the ``k`` best keyword matches (none if no term is known)."""
+    def keyword(
+        self, query_terms: Sequence[str], k: int, *, sources: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and BM25 scores of the ``k`` best keyword matches (none if no term is known).
+
+        With ``sources``, only passages of the documents so named are ranked; the term
+        statistics stay those of the whole index.
+        """
         scores = self.lexical.scores(query_terms)
-        if scores is None:
+        if scores is None or k < 1:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
+        ids = np.arange(len(scores), dtype=np.int64)
+        if sources is not None:
+            ids = self._passages_of(sources)
+            scores = scores[ids]
+        top = _top(scores, k)
         top = top[scores[top] > 0]
-        return top.astype(np.int64), scores[top]
+        return ids[top], scores[top]
+
+    def _passages_of(self, sources: Sequence[str]) -> np.ndarray:
+        # Ids (row numbers, ascending) of the passages of the named documents.
+        names = [sources] if isinstance(sources, str) else sources  # one name, not letters
+        numbers = [self._by_source[s] for s in dict.fromkeys(names) if s in self._by_source]
+        if not numbers:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(np.isin(self.passages[:, 0], numbers)).astype(np.int64)
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    # Positions of the ``k`` highest scores, best first; ties in position (id) order, as the
+    # database store breaks them.
+    k = min(k, len(scores))
+    if k < 1:
+        return np.zeros(0, dtype=np.int64)
+    top = np.argpartition(-scores, k - 1)[:k]
+    return top[np.lexsort((top, -scores[top]))]
 
 
 # -- reading -------------------------------------------------------------------------------

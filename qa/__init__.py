@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from index import (
@@ -25,17 +26,24 @@ from index import (
     is_database_url,
 )
 
-from ._bot import MODES, Bot, Mode, clean_question, load
+from ._answer_model import AnswerModel, AnswerModelError, load_answer_model
+from ._bot import MODES, Bot, Mode, Ranking, clean_question, load
+from ._calibrate import Calibration, CalibrationError, calibrate, load_calibration, save_calibration
 from ._eval import EvalReport, evaluate, prepare_index
 from ._eval_data import Dataset, DatasetError, load_dataset
 from ._fusion import FusionOptions, reciprocal_rank_fusion
 from ._quote import QuoteOptions
+from ._tradeoff import TradeoffRow, tradeoff
 from ._types import Answer, Passage, Quote
 
 __all__ = [
     "MODES",
     "Answer",
+    "AnswerModel",
+    "AnswerModelError",
     "Bot",
+    "Calibration",
+    "CalibrationError",
     "Dataset",
     "DatasetError",
     "DocumentError",
@@ -53,13 +61,20 @@ __all__ = [
     "QuestionError",
     "Quote",
     "QuoteOptions",
+    "Ranking",
+    "TradeoffRow",
+    "calibrate",
     "clean_question",
     "evaluate",
     "load",
+    "load_answer_model",
+    "load_calibration",
     "load_dataset",
     "prepare_index",
     "reciprocal_rank_fusion",
     "retrieve",
+    "save_calibration",
+    "tradeoff",
 ]
 
 _bots: dict[str, Bot] = {}
@@ -67,7 +82,12 @@ _bots_lock = threading.Lock()
 
 
 def retrieve(
-    question: str, *, index: str | os.PathLike[str], k: int = 5, mode: Mode = "hybrid"
+    question: str,
+    *,
+    index: str | os.PathLike[str],
+    k: int = 5,
+    mode: Mode = "hybrid",
+    sources: Sequence[str] | None = None,
 ) -> list[Passage]:
     """One call: load the index at ``index`` (once per process) and retrieve ``k`` passages."""
     # A database URL is its own key; a folder is keyed by its absolute path.
@@ -76,4 +96,4 @@ def retrieve(
         bot = _bots.get(key)
         if bot is None:
             bot = _bots[key] = load(key)
-    return bot.retrieve(question, k=k, mode=mode)
+    return bot.retrieve(question, k=k, mode=mode, sources=sources)

@@ -7,6 +7,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -23,28 +24,27 @@ from index import (
     load_embedder,
     open_pg_store,
     open_store,
-    terms,
 )
 
-from ._abstain import keyword_coverage
-from ._fusion import FusionOptions, reciprocal_rank_fusion, score_fusion
-from ._meta import Line, metadata_kind, metadata_line, passage_lines
-from ._quote import QuoteOptions, pick_quotes, score_sentences
+from ._answer_model import AnswerModel, load_answer_model
+from ._evidence import (
+    Candidates,
+    Sentences,
+    TermWeights,
+    candidates,
+    decision_features,
+    sentence_features,
+    sentences,
+    term_weights,
+)
+from ._fusion import FusionOptions, reciprocal_rank_fusion
+from ._meta import Line, metadata_kind, metadata_line, passage_lines, residual_terms
+from ._quote import Candidate, QuoteOptions, pick_quotes
 from ._types import Answer, Passage, Quote
 
 Mode = Literal["hybrid", "dense", "keyword"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "keyword")
 MAX_QUESTION_CHARS = 2000
-
-#: A question counts as answered when the best passage's similarity plus the coverage weight
-#: times (the top passage's keyword coverage - COVERAGE_CENTRE) reaches the threshold (see
-#: qa._abstain.keyword_coverage). Both per model, fitted on SQuAD dev with held-out articles
-#: and checked on the seed questions (docs/QUALITY.md).
-THRESHOLDS = {"sentence-transformers/all-MiniLM-L6-v2": 0.35}
-COVERAGE_WEIGHTS = {"sentence-transformers/all-MiniLM-L6-v2": 0.05}
-COVERAGE_CENTRE = 0.5
-#: For models without a calibrated threshold: similarity alone.
-FALLBACK_THRESHOLD = 0.30
 
 # Control characters, and lone surrogates (undecodable bytes in a command line) that the
 # tokenizer cannot encode.
@@ -76,6 +76,18 @@ def clean_question(question: str) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """One question's candidates and their order: what :meth:`Bot.ask` decides from."""
+
+    question: str
+    vector: np.ndarray
+    weights: TermWeights
+    candidates: Candidates
+    order: np.ndarray  # rows of ``candidates``, best first
+    scores: np.ndarray  # the ranking score of each row of ``order``
+
+
 class Bot:
     """Answers questions from one index. Create with :func:`qa.load`."""
 
@@ -87,6 +99,7 @@ class Bot:
         threshold: float | None = None,
         fusion: FusionOptions | None = None,
         quotes: QuoteOptions | None = None,
+        model: AnswerModel | None = None,
     ) -> None:
         if canonical_model_name(embedder.name) != store.manifest.model:
             raise ModelMismatchError(
@@ -95,12 +108,10 @@ class Bot:
             )
         self.store = store
         self.embedder = embedder
-        self.threshold = (
-            threshold
-            if threshold is not None
-            else THRESHOLDS.get(store.manifest.model, FALLBACK_THRESHOLD)
-        )
-        self.coverage_weight = COVERAGE_WEIGHTS.get(store.manifest.model, 0.0)
+        self.model = model or load_answer_model()
+        #: The answer/refuse cut-off on the answer model's probability: given, else the
+        #: index's own calibration (``qa calibrate``), else the fitted default.
+        self.threshold = threshold if threshold is not None else self.model.threshold
         self.fusion = fusion or FusionOptions()
         self.quote_options = quotes or QuoteOptions()
 
@@ -116,94 +127,201 @@ class Bot:
         except KeyError:
             raise KeyError(f"no source {source!r} in this index") from None
 
-    def retrieve(self, question: str, *, k: int = 5, mode: Mode = "hybrid") -> list[Passage]:
-        """The ``k`` passages that best match ``question``, best first."""
-        ids, scores, sims, _ = self._search(clean_question(question), k=k, mode=mode)
-        return [self._passage(i, s, m) for i, s, m in zip(ids, scores, sims, strict=True)]
+    def retrieve(
+        self,
+        question: str,
+        *,
+        k: int = 5,
+        mode: Mode = "hybrid",
+        sources: Sequence[str] | None = None,
+    ) -> list[Passage]:
+        """The ``k`` passages that best match ``question``, best first.
 
-    def ask(self, question: str, *, k: int = 5, mode: Mode = "hybrid") -> Answer:
-        """Answer ``question`` with exact quotes, or say that the documents do not answer it."""
-        text = clean_question(question)
-        ids, scores, sims, vector = self._search(text, k=k, mode=mode)
-        passages = tuple(self._passage(i, s, m) for i, s, m in zip(ids, scores, sims, strict=True))
-        confidence = float(max(sims)) if len(sims) else 0.0
-        found = bool(passages) and self._answers(text, confidence, passages[0].text)
-        quotes: tuple[Quote, ...] = ()
+        ``sources`` limits the search to those documents (names as :attr:`sources` lists).
+        """
+        ranking = self.rank(question, k=k, mode=mode, sources=sources)
+        return self._passages(ranking, k)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int = 5,
+        mode: Mode = "hybrid",
+        sources: Sequence[str] | None = None,
+    ) -> Answer:
+        """Answer ``question`` with exact quotes, or say that the documents do not answer it.
+
+        ``sources`` limits the answer to those documents.
+        """
+        ranking = self.rank(question, k=k, mode=mode, sources=sources)
+        text = ranking.question
+        passages = tuple(self._passages(ranking, k))
+        if not passages:
+            return Answer(question=text, found=False, quotes=(), passages=(), confidence=0.0)
+        scored = self._sentences(ranking)
+        chosen = pick_quotes(scored, self.quote_options, weights=ranking.weights)
+        cands, top = ranking.candidates, ranking.order[:k]
+        best = chosen[0] if chosen else None
+        features = decision_features(
+            top_similarity=float(cands.similarity[top].max()),
+            sentence_similarity=max((c.similarity for c in scored), default=0.0),
+            passage_coverage=ranking.weights.coverage(passages[0].text),
+            sentence_coverage=best.overlap if best is not None else 0.0,
+            unknown_share=ranking.weights.unknown_share,
+            agreement=cands.agreement,
+        )
+        confidence = self.model.probability(features)
+        found = confidence >= self.threshold
+        quotes = tuple(
+            self._quote(c.document, c.start, c.end, c.probability, c.passage) for c in chosen
+        )
         kind = metadata_kind(text)
         meta = metadata_line(kind, self._header_groups(passages)) if kind else None
-        if meta is not None:
-            # Who wrote it, when, under what title: answered by the header line itself.
+        if meta is not None and (found or not residual_terms(text)):
+            # Who wrote it, when, under what title: answered by the header line itself, when
+            # the question asks nothing beyond this document's byline ("Who wrote the
+            # article?") or the rest of it is answered too.
             doc = self.store.document(passages[meta.passage].source)
             quotes = (self._quote(doc, meta.start, meta.end, 1.0, meta.passage),)
             found = True
-        elif found:
-            candidates = score_sentences(
-                text,
-                vector,
-                ids,
-                passage_similarities=[float(x) for x in sims],
-                store=self.store,
-                embedder=self.embedder,
-                options=self.quote_options,
-            )
-            chosen = pick_quotes(candidates, self.quote_options)
-            quotes = tuple(
-                self._quote(c.document, c.start, c.end, c.score, c.passage) for c in chosen
-            )
         return Answer(
-            question=text, found=found, quotes=quotes, passages=passages, confidence=confidence
+            question=text,
+            found=found,
+            quotes=quotes if found else (),
+            passages=passages,
+            confidence=confidence,
         )
 
-    # -- internals ---------------------------------------------------------------------------
-
-    def _answers(self, question: str, similarity: float, top_passage: str) -> bool:
-        # Similarity alone misses short questions about long passages ("Who wrote it?");
-        # the share of the question's rare words found in the top passage adds evidence.
-        # Centred at half coverage, so the threshold stays a similarity (the one needed when
-        # half the question's weighted terms are in the top passage) and reads as one in the UI.
-        score = similarity
-        if self.coverage_weight:
-            coverage = keyword_coverage(question, top_passage, self.store)
-            score += self.coverage_weight * (coverage - COVERAGE_CENTRE)
-        return score >= self.threshold
-
-    def _search(
-        self, question: str, *, k: int, mode: str
-    ) -> tuple[list[int], list[float], np.ndarray, np.ndarray]:
+    def rank(
+        self,
+        question: str,
+        *,
+        k: int = 5,
+        mode: Mode = "hybrid",
+        sources: Sequence[str] | None = None,
+        depth: int | None = None,
+    ) -> Ranking:
+        """The candidates for ``question`` and their order (what ``retrieve`` shows and
+        ``ask`` decides from), kept whole for tuning and fitting; ``depth`` overrides how
+        many candidates each side brings."""
+        text = clean_question(question)
         if mode not in MODES:
             raise QuestionError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
         if k < 1:
             raise QuestionError("k must be at least 1")
-        vector = self.embedder.embed([question])[0]
-        depth = max(k, self.fusion.depth)
-        rankings: list[Sequence[int]] = []
-        weights: list[float] = []
-        dense_sims: dict[int, float] = {}
-        if mode in ("hybrid", "dense"):
-            d_ids, d_sims = self.store.dense(vector, depth)
-            dense_sims = dict(zip(d_ids.tolist(), d_sims.tolist(), strict=True))
-            rankings.append(d_ids.tolist())
-            weights.append(self.fusion.dense_weight)
-        keyword: dict[int, float] = {}
-        if mode in ("hybrid", "keyword"):
-            b_ids, b_scores = self.store.keyword(terms(question), depth)
-            keyword = dict(zip(b_ids.tolist(), b_scores.tolist(), strict=True))
-            rankings.append(b_ids.tolist())
-            weights.append(self.fusion.keyword_weight)
-        if mode == "hybrid" and self.fusion.method == "score":
-            # Every candidate needs its similarity: fetch those only the keyword side found.
-            extra = [i for i in keyword if i not in dense_sims]
-            for i, sim in zip(extra, self.store.similarities(vector, extra), strict=True):
-                dense_sims[i] = float(sim)
-            fused = score_fusion(dense_sims, keyword, keyword_weight=self.fusion.keyword_weight)[:k]
-        else:
-            fused = reciprocal_rank_fusion(rankings, weights=weights, k=self.fusion.rrf_k)[:k]
-        ids = [i for i, _ in fused]
-        missing = [i for i in ids if i not in dense_sims]
-        for i, sim in zip(missing, self.store.similarities(vector, missing), strict=True):
-            dense_sims[i] = float(sim)
-        sims = np.array([dense_sims[i] for i in ids], dtype=np.float32)
-        return ids, [s for _, s in fused], sims, vector
+        wanted = self._check_sources(sources)
+        vector = self.embedder.embed([text])[0]
+        weights = term_weights(text, self.store, sources=wanted)
+        cands = candidates(
+            self.store,
+            vector,
+            weights,
+            depth=depth or max(k, self.fusion.depth),
+            sources=wanted,
+        )
+        # Both sides always run (the decision reads their agreement); the mode picks the order.
+        scores = self._scores(cands, mode)
+        order = np.lexsort((np.arange(len(scores)), -scores))
+        if mode == "keyword":
+            order = order[cands.keyword_hit[order]]
+        elif mode == "dense":
+            order = order[cands.dense_hit[order]]
+        return Ranking(
+            question=text,
+            vector=vector,
+            weights=weights,
+            candidates=cands,
+            order=order,
+            scores=scores[order],
+        )
+
+    def sentences_of(self, ranking: Ranking, rows: Sequence[int]) -> Sentences:
+        """The candidate sentences of the candidate passages at ``rows`` of the ranking."""
+        return sentences(
+            self.store,
+            self.embedder,
+            ranking.question,
+            ranking.vector,
+            ranking.weights,
+            ranking.candidates,
+            rows,
+        )
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _check_sources(self, sources: Sequence[str] | None) -> list[str] | None:
+        if sources is None:
+            return None
+        if isinstance(sources, str):
+            sources = [sources]
+        wanted = list(dict.fromkeys(sources))
+        if not wanted:
+            raise QuestionError("no document chosen; pick at least one, or search them all")
+        known = set(self.sources)
+        unknown = [s for s in wanted if s not in known]
+        if unknown:
+            raise QuestionError(
+                f"no document {unknown[0]!r} in this index; pick one of those it lists"
+            )
+        return wanted
+
+    def _scores(self, cands: Candidates, mode: str) -> np.ndarray:
+        if mode == "dense":
+            return cands.similarity
+        if mode == "keyword":
+            return cands.keyword
+        if self.fusion.method == "rrf":
+            by_sim = np.argsort(-cands.similarity, kind="stable")
+            by_kw = [int(i) for i in np.argsort(-cands.keyword, kind="stable") if cands.keyword[i]]
+            fused = dict(
+                reciprocal_rank_fusion(
+                    [by_sim.tolist(), by_kw],
+                    weights=[self.fusion.dense_weight, self.fusion.keyword_weight or 1.0],
+                    k=self.fusion.rrf_k,
+                )
+            )
+            return np.array([fused.get(i, 0.0) for i in range(len(cands.ids))])
+        fusion, model = self.fusion, self.model
+        kw = model.keyword_weight if fusion.keyword_weight is None else fusion.keyword_weight
+        sw = model.sentence_weight if fusion.sentence_weight is None else fusion.sentence_weight
+        cw = model.coverage_weight if fusion.coverage_weight is None else fusion.coverage_weight
+        return cands.similarity + kw * cands.keyword + sw * cands.sentence + cw * cands.coverage
+
+    def _passages(self, ranking: Ranking, k: int) -> list[Passage]:
+        cands = ranking.candidates
+        return [
+            self._passage(int(cands.ids[row]), float(score), float(cands.similarity[row]))
+            for row, score in zip(ranking.order[:k], ranking.scores[:k], strict=False)
+        ]
+
+    def _sentences(self, ranking: Ranking) -> list[Candidate]:
+        # Every sentence of the best few passages, scored by the answer model, best first.
+        rows = ranking.order[: self.quote_options.passages]
+        sents = self.sentences_of(ranking, [int(r) for r in rows])
+        position = np.full(len(ranking.candidates.ids), len(ranking.order), dtype=np.float64)
+        position[ranking.order] = np.arange(len(ranking.order))
+        features = sentence_features(sents, ranking.candidates, position)
+        scores = self.model.sentence_scores(features)
+        # Softmax over the candidates: the chance that each is the one to quote (0..1).
+        shares = np.exp(scores - scores.max()) if len(scores) else scores
+        shares = shares / shares.sum() if len(scores) else shares
+        out = [
+            Candidate(
+                passage=int(position[sents.candidate[n]]),
+                document=sents.documents[n],
+                start=int(sents.starts[n]),
+                end=int(sents.ends[n]),
+                score=float(scores[n]),
+                probability=float(shares[n]),
+                similarity=float(sents.intrinsic[n, 0]),
+                overlap=float(sents.intrinsic[n, 1]),
+                question_like=bool(sents.intrinsic[n, 3]),
+            )
+            for n in range(len(sents))
+        ]
+        out.sort(key=lambda c: (-c.score, c.passage, c.start))
+        return out
 
     def _location(self, doc: Document, start: int) -> str:
         if doc.page_starts:
@@ -262,11 +380,20 @@ def load(
     ``path`` is an index folder, or a ``postgresql://`` URL of a database indexed with
     ``qa index PATH... --store URL`` (needs ``pip install 'qa-quotes[postgres]'``).
 
+    The answer/refuse threshold is ``threshold`` if given, else the one ``qa calibrate``
+    stored with the index for its model, else the fitted default.
+
     The model is loaded lazily, on the first question. ``backend`` picks how it runs (see
     :func:`index.load_embedder`); the default, ONNX fp32 where the model allows, gives the
     same vectors as torch, so results do not depend on the backend an index was built with.
     """
     store: SearchStore = open_pg_store(str(path)) if is_database_url(path) else open_store(path)
+    if threshold is None:
+        # A threshold calibrated for this index and model (``qa calibrate``) wins.
+        from ._calibrate import load_calibration
+
+        calibration = load_calibration(path, model=store.manifest.model)
+        threshold = calibration.threshold if calibration else None
     if embedder is None:
         wanted = model or store.manifest.model
         embedder = load_embedder(wanted, backend=backend)

@@ -13,7 +13,7 @@ import random
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +32,16 @@ from index import (
 
 from ._bot import Bot, Mode, clean_question
 from ._eval_data import Dataset, EvalQuestion
-from ._eval_metrics import contains_any, distinct, first_hit, ndcg_at, recall_at
+from ._eval_metrics import (
+    contains_any,
+    distinct,
+    first_hit,
+    inside_any,
+    is_evidence,
+    ndcg_at,
+    recall_at,
+)
+from ._tradeoff import TradeoffRow, tradeoff
 
 #: Cut-offs reported for recall (documents for BEIR folders, passages for evidence files).
 RECALL_AT = (1, 3, 5, 10, 100)
@@ -55,6 +64,8 @@ class QuestionResult:
     recall: tuple[float, ...] = ()  # BEIR only: recall at each of RECALL_AT
     #: Ranked distinct document ids (BEIR) used for nDCG/MRR/recall; empty for evidence files.
     ranking: tuple[str, ...] = ()
+    #: The first quote lies inside one evidence text; None without evidence (BEIR).
+    quote_in_evidence: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,9 @@ class EvalReport:
     seconds: float  # answering the questions
     build_seconds: float  # preparing the index (0 when an existing one was reused)
     results: tuple[QuestionResult, ...] = field(default=(), repr=False)
+    #: Share refused against share wrong at other thresholds (when answers were asked for).
+    tradeoff: tuple[TradeoffRow, ...] = ()
+    threshold: float = 0.0  # the bot's threshold, the first row of :attr:`tradeoff`
 
     def summary(self) -> dict[str, object]:
         """The report without per-question results, for ``--json``."""
@@ -86,6 +100,8 @@ class EvalReport:
             "counts": self.counts,
             "seconds": round(self.seconds, 1),
             "build_seconds": round(self.build_seconds, 1),
+            "threshold": self.threshold,
+            "tradeoff": [asdict(row) for row in self.tradeoff],
         }
 
     def table(self) -> str:
@@ -100,6 +116,15 @@ class EvalReport:
             lines.append(f"  {name.ljust(width)}  {value:.3f}")
         counted = ", ".join(f"{n} {v}" for n, v in self.counts.items())
         lines.append(f"  ({counted})")
+        if self.tradeoff:
+            lines.append("  trade-off (qa calibrate moves the threshold; * marks this one):")
+            lines.append("    threshold  refused  refused answerable  wrong answers")
+            for row in self.tradeoff:
+                mark = "*" if row.threshold == self.threshold else " "
+                lines.append(
+                    f"   {mark}{row.threshold:9.4f}  {row.refused:7.1%}  "
+                    f"{row.refused_answerable:18.1%}  {row.wrong:13.1%}"
+                )
         lines.append(
             f"  index ready in {self.build_seconds:.1f}s, questions answered in "
             f"{self.seconds:.1f}s ({self.seconds / max(self.questions, 1) * 1000:.0f} ms each)"
@@ -200,7 +225,14 @@ def evaluate(
     memo.prime([clean_question(q.text) for q in questions], progress=progress)
     if prime_sentences:
         memo.prime_cached(sentences, cache=sentence_cache, key=_cache_key(store), progress=progress)
-    bot = Bot(store, memo, threshold=bot.threshold, fusion=bot.fusion, quotes=bot.quote_options)
+    bot = Bot(
+        store,
+        memo,
+        threshold=bot.threshold,
+        fusion=bot.fusion,
+        quotes=bot.quote_options,
+        model=bot.model,
+    )
     items: Sequence[EvalQuestion] = questions
     if progress:
         from tqdm import tqdm
@@ -209,6 +241,7 @@ def evaluate(
     results = [_one(bot, dataset.kind, q, mode=mode, k=k, answers=answers) for q in items]
     seconds = time.perf_counter() - started
     metrics, counts = aggregate(results, kind=dataset.kind)
+    rows = tradeoff(results, sorted({bot.threshold, *_deciles(results)})) if answers else []
     return EvalReport(
         dataset=dataset.name,
         kind=dataset.kind,
@@ -221,7 +254,14 @@ def evaluate(
         seconds=seconds,
         build_seconds=build_seconds,
         results=tuple(results),
+        tradeoff=tuple(rows),
+        threshold=bot.threshold,
     )
+
+
+def _deciles(results: Sequence[QuestionResult]) -> list[float]:
+    ranked = sorted(r.confidence for r in results)
+    return [ranked[len(ranked) * q // 10] for q in range(1, 10)] if ranked else []
 
 
 def _one(
@@ -230,11 +270,20 @@ def _one(
     found, confidence = True, 0.0
     gold = q.answers or q.evidence
     quote_correct: bool | None = None
+    quote_in_evidence: bool | None = None
+    # A question meant for one document is asked of that document alone.
+    sources = [q.source] if q.source else None
     if answers:
-        answer = bot.ask(q.text, k=k, mode=mode)
+        answer = bot.ask(q.text, k=k, mode=mode, sources=sources)
         found, confidence = answer.found, answer.confidence
         if gold and not q.unanswerable:
             quote_correct = bool(answer.quotes) and contains_any(answer.quotes[0].text, gold)
+        if q.evidence and not q.unanswerable:
+            # Paragraph evidence holds the quote; phrase evidence is held by it.
+            first = answer.quotes[0].text if answer.quotes else ""
+            quote_in_evidence = bool(first) and (
+                inside_any(first, q.evidence) or contains_any(first, q.evidence)
+            )
     rank: int | None = None
     ranking: tuple[str, ...] = ()
     ndcg10 = 0.0
@@ -249,8 +298,8 @@ def _one(
         ndcg10 = ndcg_at(ranking, q.relevant, 10)
         recall = tuple(recall_at(ranking, q.relevant, cut) for cut in RECALL_AT)
     elif not q.unanswerable:
-        passages = bot.retrieve(q.text, k=max(HIT_AT), mode=mode)
-        ranks = [i for i, p in enumerate(passages, start=1) if contains_any(p.text, q.evidence)]
+        passages = bot.retrieve(q.text, k=max(HIT_AT), mode=mode, sources=sources)
+        ranks = [i for i, p in enumerate(passages, start=1) if is_evidence(p.text, q.evidence)]
         rank = ranks[0] if ranks else None
     return QuestionResult(
         id=q.id,
@@ -262,6 +311,7 @@ def _one(
         ndcg10=ndcg10,
         recall=recall,
         ranking=ranking,
+        quote_in_evidence=quote_in_evidence,
     )
 
 
@@ -300,6 +350,11 @@ def aggregate(
     graded = [r for r in answerable if r.quote_correct is not None]
     if graded:
         metrics["quote_accuracy"] = _mean([float(bool(r.quote_correct)) for r in graded])
+    with_evidence = [r for r in answerable if r.quote_in_evidence is not None]
+    if with_evidence:
+        metrics["quote_in_evidence"] = _mean(
+            [float(bool(r.quote_in_evidence)) for r in with_evidence]
+        )
     if answerable:
         metrics["false_abstention"] = _mean([float(not r.found) for r in answerable])
     if unanswerable:

@@ -1,4 +1,5 @@
-"""Evaluation data sets: BEIR folders and evidence files, read into one shape."""
+"""Evaluation data sets: BEIR folders, evidence files and QASPER-style folders, read into
+one shape."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ class EvalQuestion:
     #: Gold answer strings (SQuAD's ``metadata.answers``), for quote accuracy.
     answers: tuple[str, ...] = ()
     unanswerable: bool = False
+    #: The document the question is asked of alone (its source name in the index), if any.
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,29 +40,36 @@ class Dataset:
     """Questions plus the corpus they are asked of (in memory, or as paths on disk)."""
 
     name: str
-    kind: str  # "beir" (document-level relevance) or "evidence" (phrases in passages)
+    kind: str  # "beir" (document-level relevance) or "evidence" (phrases or paragraphs)
     questions: tuple[EvalQuestion, ...]
     documents: tuple[Document, ...] = ()  # BEIR: the corpus, built in memory
     corpus_paths: tuple[Path, ...] = ()  # evidence files: files and folders to index
 
 
 def load_dataset(
-    path: str | os.PathLike[str], *, corpus: str | os.PathLike[str] | None = None
+    path: str | os.PathLike[str],
+    *,
+    corpus: str | os.PathLike[str] | None = None,
+    need_corpus: bool = True,
 ) -> Dataset:
-    """Read a BEIR folder (``corpus.jsonl``, ``queries.jsonl``, ``qrels/test.tsv``) or an
-    evidence file (JSON lines with ``q``, ``evidence`` and optional ``unanswerable``).
+    """Read a BEIR folder (``corpus.jsonl``, ``queries.jsonl``, ``qrels/test.tsv``), a
+    QASPER-style folder (``questions.jsonl`` and ``docs/``) or an evidence file (JSON lines
+    with ``q``, ``evidence`` and optional ``unanswerable``, ``source`` or ``paper``).
 
     An evidence file is asked of ``corpus`` (files or a folder); without it, a ``corpus``
-    folder beside the file or beside its folder is used.
+    folder beside the file or beside its folder is used. ``need_corpus=False`` reads the
+    questions of an evidence file alone (to ask them of an index built already).
     """
     root = Path(path)
+    if root.is_dir() and (root / "questions.jsonl").is_file() and (root / "docs").is_dir():
+        return load_qasper(root)
     if root.is_dir():
         return load_beir(root)
     if root.is_file():
-        return load_evidence(root, corpus=corpus)
+        return load_evidence(root, corpus=corpus, need_corpus=need_corpus)
     raise DatasetError(
         f"no data set at {root}; give a BEIR folder (corpus.jsonl, queries.jsonl, "
-        "qrels/test.tsv) or an evidence file (.jsonl)"
+        "qrels/test.tsv), a folder with questions.jsonl and docs/, or an evidence file (.jsonl)"
     )
 
 
@@ -141,8 +151,14 @@ def read_qrels(path: Path) -> dict[str, set[str]]:
     return relevant
 
 
-def load_evidence(path: Path, *, corpus: str | os.PathLike[str] | None = None) -> Dataset:
-    """Read an evidence file and find the corpus it is asked of."""
+def load_evidence(
+    path: Path, *, corpus: str | os.PathLike[str] | None = None, need_corpus: bool = True
+) -> Dataset:
+    """Read an evidence file and find the corpus it is asked of.
+
+    A question with a ``source`` (or ``paper``) field is asked of that document alone: its
+    source name in the index built from the corpus (the path below the corpus folder).
+    """
     questions = []
     for line_no, record in _jsonl(path):
         text = _field(record, "q", path, line_no)
@@ -161,10 +177,13 @@ def load_evidence(path: Path, *, corpus: str | os.PathLike[str] | None = None) -
                 evidence=tuple(str(e) for e in evidence),
                 answers=tuple(str(a) for a in record.get("answers", [])),
                 unanswerable=unanswerable,
+                source=_source(record, path, line_no),
             )
         )
     if not questions:
         raise DatasetError(f"{path} holds no questions")
+    if corpus is None and not need_corpus:
+        return Dataset(name=path.stem, kind="evidence", questions=tuple(questions))
     if corpus is None:
         candidates = [path.parent / "corpus", path.parent.parent / "corpus"]
         found = next((c for c in candidates if c.exists()), None)
@@ -182,6 +201,66 @@ def load_evidence(path: Path, *, corpus: str | os.PathLike[str] | None = None) -
         questions=tuple(questions),
         corpus_paths=(corpus_path,),
     )
+
+
+def load_qasper(folder: Path) -> Dataset:
+    """Read a QASPER-style folder: ``questions.jsonl`` asked of the files in ``docs/``.
+
+    Each question (``q``, ``paper``, ``evidence``, ``unanswerable``) is asked of its paper
+    alone (``paper`` names the file in ``docs/``, which is its source name in the index).
+    Its evidence is whole paragraphs of the paper. Answerable questions without evidence are
+    left out: nothing could count as finding their answer.
+    """
+    path = folder / "questions.jsonl"
+    docs = folder / "docs"
+    questions = []
+    for line_no, record in _jsonl(path):
+        text = _field(record, "q", path, line_no)
+        source = _source(record, path, line_no)
+        if source is None:
+            raise DatasetError(f"{path}:{line_no}: the field 'paper' is missing")
+        if not (docs / source).is_file():
+            raise DatasetError(
+                f"{path}:{line_no}: the paper {source!r} is not in {docs}; add it or fix 'paper'"
+            )
+        raw = record.get("evidence") or []
+        if not isinstance(raw, list):
+            raise DatasetError(f"{path}:{line_no}: 'evidence' must be a list of paragraphs")
+        evidence = tuple(str(e) for e in raw if str(e).strip())
+        unanswerable = bool(record.get("unanswerable", False))
+        if not evidence and not unanswerable:
+            continue
+        questions.append(
+            EvalQuestion(
+                id=str(record.get("id", line_no)),
+                text=text,
+                # QASPER's answers are not used as gold answers: many are written by the
+                # annotators ("Yes", summaries), not copied from the paper.
+                evidence=evidence,
+                unanswerable=unanswerable,
+                source=source,
+            )
+        )
+    if not questions:
+        raise DatasetError(f"{path} holds no questions with evidence or marked unanswerable")
+    return Dataset(
+        name=folder.resolve().name,
+        kind="evidence",
+        questions=tuple(questions),
+        corpus_paths=(docs,),
+    )
+
+
+def _source(record: dict[str, Any], path: Path, line_no: int) -> str | None:
+    # The document a question is asked of: "source" (a source name in the index), or
+    # "paper" (QASPER's name for it: the file in the corpus folder).
+    name = "source" if "source" in record else "paper"
+    value = record.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise DatasetError(f"{path}:{line_no}: {name!r} must be a document's name (text)")
+    return value
 
 
 def _jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

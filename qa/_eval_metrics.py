@@ -62,3 +62,34 @@ def contains_any(text: str, needles: Sequence[str]) -> bool:
     """Whether ``text`` holds one of ``needles``, ignoring case and spacing."""
     hay = normalise(text)
     return any(normalise(n) in hay for n in needles if n.strip())
+
+
+#: Consecutive words a passage must share with an evidence paragraph to count as evidence:
+#: a 128-token passage rarely holds a whole paragraph, and eight words in a row are rarely
+#: shared by chance.
+EVIDENCE_RUN = 8
+
+
+def word_runs(text: str, length: int) -> set[tuple[str, ...]]:
+    """Every run of ``length`` consecutive words of ``text`` (case and spacing ignored)."""
+    words = normalise(text).split()
+    return {tuple(words[i : i + length]) for i in range(len(words) - length + 1)}
+
+
+def inside_any(text: str, texts: Sequence[str]) -> bool:
+    """Whether ``text`` (not blank) lies wholly inside one of ``texts``, ignoring case and
+    spacing."""
+    needle = normalise(text)
+    return bool(needle) and any(needle in normalise(t) for t in texts)
+
+
+def is_evidence(passage: str, evidence: Sequence[str], *, run: int = EVIDENCE_RUN) -> bool:
+    """Whether ``passage`` counts as evidence: it holds one of the ``evidence`` texts, or
+    shares ``run`` consecutive words with one, or (shorter than ``run`` words) lies wholly
+    inside one. Case and spacing are ignored."""
+    if contains_any(passage, evidence):
+        return True
+    if len(normalise(passage).split()) < run:
+        return inside_any(passage, evidence)
+    runs = word_runs(passage, run)
+    return any(not runs.isdisjoint(word_runs(e, run)) for e in evidence)

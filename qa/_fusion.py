@@ -10,14 +10,20 @@ from dataclasses import dataclass
 class FusionOptions:
     """How dense and keyword rankings are combined."""
 
-    # Defaults measured on SQuAD dev (docs/QUALITY.md): score fusion with keyword weight 0.6
-    # over 20 candidates a side beat every reciprocal-rank setting tried at recall@1.
+    # Score fusion beat every reciprocal-rank setting tried (docs/QUALITY.md); its weights
+    # come from the fitted answer model unless given here.
     rrf_k: float = 60.0  # rank constant of "rrf": larger flattens the gap between ranks
     depth: int = 20  # candidates taken from each ranking
     dense_weight: float = 1.0  # "rrf" only
-    keyword_weight: float = 0.6
-    #: "score": dense similarity plus ``keyword_weight`` times the BM25 score divided by the
-    #: question's best BM25 score (magnitudes kept); "rrf": weighted reciprocal ranks.
+    #: Weight of BM25 / best BM25 (None: the answer model's).
+    keyword_weight: float | None = None
+    #: Weight of the passage's best sentence similarity (None: the answer model's).
+    sentence_weight: float | None = None
+    #: Weight of the passage's idf-weighted coverage of the question (None: the model's).
+    coverage_weight: float | None = None
+    #: "score": similarity + keyword weight x BM25 / best BM25 + sentence weight x best
+    #: sentence similarity + coverage weight x coverage (magnitudes kept); "rrf": weighted
+    #: reciprocal ranks.
     method: str = "score"
 
 

@@ -13,13 +13,27 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from index import terms
+
 from ._types import Passage
 
 _DOC = (
     r"(commentary|article|document|paper|text|page|report|post|piece|essay|analysis|"
     r"publication|note|op-ed|blog|study|brief|story)"
 )
-_REFERS = re.compile(rf"\b(this|the|that)\s+{_DOC}\b|\bauthor|\bwriter\b", re.IGNORECASE)
+_THIS_DOC = re.compile(rf"\b(this|the|that)\s+{_DOC}\b", re.IGNORECASE)
+_AUTHOR = re.compile(r"\b(authors?|writers?)\b", re.IGNORECASE)
+# "the author of Hamlet", "the text of the treaty": about another work, unless what follows
+# "of" is this document ("the author of the article").
+_OF_OTHER = re.compile(rf"\s+of\s+(?!(this|the|that)\s+{_DOC}\b)\S", re.IGNORECASE)
+#: Words a question about the document itself uses; what is left is what else it asks.
+_META_WORDS = re.compile(
+    rf"\b(who|when|what|which|is|was|were|the|this|that|a|an|of|by|did|does|do|it|its|name|"
+    rf"wrote|write|written|writes|authored|authors?|writers?|published|publish|posted|"
+    rf"released|dated|date|appear(ed)?|come|came|out|publication|release|title|titled|"
+    rf"headline|called|{_DOC[1:-1]})\b",
+    re.IGNORECASE,
+)
 _KINDS = (
     (
         "author",
@@ -61,12 +75,27 @@ class MetaLine:
 
 def metadata_kind(question: str) -> str | None:
     """``"author"``, ``"date"`` or ``"title"`` for a question about the document itself."""
-    if not _REFERS.search(question):
+    if not _refers(question):
         return None
     for kind, pattern in _KINDS:
         if pattern.search(question):
             return kind
     return None
+
+
+def residual_terms(question: str) -> list[str]:
+    """The question's words beyond those of asking who wrote this, when or under what title:
+    "Who wrote the article on cyber norms?" leaves "cyber norms"."""
+    return terms(_META_WORDS.sub(" ", question))
+
+
+def _refers(question: str) -> bool:
+    # The question names this document ("the article", "the author"), not another work.
+    for pattern in (_THIS_DOC, _AUTHOR):
+        for match in pattern.finditer(question):
+            if not _OF_OTHER.match(question, match.end()):
+                return True
+    return False
 
 
 Line = tuple[int, int, str]  # start, end (document offsets) and text of one line

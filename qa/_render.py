@@ -19,11 +19,22 @@ def escape(text: str) -> str:
     return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=True).replace("\n", " ")
 
 
-def relevance_label(similarity: float, threshold: float) -> str:
-    """A word for how closely a passage matches: high, medium or low."""
-    if similarity >= threshold + 0.2:
+def relevance_label(confidence: float, threshold: float) -> str:
+    """A word for how sure the answer is: high, medium (answered) or low (refused)."""
+    if confidence >= threshold + (1.0 - threshold) / 2:
         return "high"
-    if similarity >= threshold:
+    if confidence >= threshold:
+        return "medium"
+    return "low"
+
+
+def passage_label(similarity: float) -> str:
+    """A word for how closely a passage matches the question (cosine similarity)."""
+    # Bands of the default model's cosine: an answering SQuAD paragraph scores ~0.5 and
+    # above, an unrelated one below ~0.3.
+    if similarity >= 0.5:
+        return "high"
+    if similarity >= 0.3:
         return "medium"
     return "low"
 
@@ -61,7 +72,7 @@ def answer_markdown(answer: Answer, *, threshold: float = 0.3) -> str:
             lines.append("")
         lines.append(
             f"Relevance: **{relevance_label(answer.confidence, threshold)}** "
-            f"(similarity {answer.confidence:.2f})"
+            f"(confidence {answer.confidence:.2f})"
         )
         lines.append("")
         used = sorted({q.passage for q in answer.quotes})

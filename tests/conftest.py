@@ -55,7 +55,7 @@ def real_embedder() -> Iterator[object]:
     """The packaged all-MiniLM-L6-v2, loaded once for the whole session."""
     from index import load_embedder
 
-    yield load_embedder("all-MiniLM-L6-v2")
+    yield load_embedder("all-MiniLM-L6-v2", backend="torch")
 
 
 @pytest.fixture(scope="session")

@@ -67,3 +67,34 @@ def test_errors_are_one_line(
     assert main(["index", str(tmp_path / "nope"), "--out", str(tmp_path / "x"), "--quiet"]) == 2
     assert "no such file" in capsys.readouterr().err
     assert main(["ask", "tea?", "--index", str(built), "-k", "0"]) == 2
+
+
+def test_ask_restricted_to_sources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, drink in (("tea.txt", "Tea"), ("coffee.txt", "Coffee"), ("cocoa.txt", "Cocoa")):
+        (docs / name).write_text(
+            f"{drink} is brewed from dried plant matter in hot water. "
+            f"{drink} growers harvest by hand in the hills.\n",
+            encoding="utf-8",
+        )
+    out = tmp_path / "idx"
+    assert main(["index", str(docs), "--out", str(out), "--quiet", "--chunk-tokens", "30"]) == 0
+    question = ["ask", "How is tea brewed?", "--index", str(out), "--json", "-k", "3"]
+    assert main(question) == 0
+    everywhere = json.loads(capsys.readouterr().out)
+    assert everywhere["passages"][0]["source"] == "tea.txt"
+
+    assert main([*question, "--source", "coffee.txt"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["passages"] and {p["source"] for p in data["passages"]} == {"coffee.txt"}
+    assert all(q["source"] == "coffee.txt" for q in data["quotes"])
+    assert set(data) == set(everywhere)  # the same fields as without --source
+
+    assert main([*question, "--source", "coffee.txt", "--source", "cocoa.txt"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {p["source"] for p in data["passages"]} == {"coffee.txt", "cocoa.txt"}
+
+    assert main([*question, "--source", "milk.txt"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("qa: error:") and "milk.txt" in err and "\n" not in err

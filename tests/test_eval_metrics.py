@@ -14,9 +14,12 @@ from qa._eval_metrics import (
     contains_any,
     distinct,
     first_hit,
+    inside_any,
+    is_evidence,
     ndcg_at,
     recall_at,
     reciprocal_rank_at,
+    word_runs,
 )
 
 
@@ -161,3 +164,55 @@ def test_sample_is_reproducible_and_ordered() -> None:
     assert a == [int(q.id) for q in sample_questions(items, 10)]
     assert a == sorted(a) and len(set(a)) == 10
     assert sample_questions(items, None) == items
+
+
+PARAGRAPH = (
+    "We collected 220 human-human dialogs. The average conversation length is 12.45 turns "
+    "and the average utterance length is 11.13 words."
+)
+
+
+def test_word_runs_ignore_case_and_spacing() -> None:
+    assert word_runs("A  b\nC d", 3) == {("a", "b", "c"), ("b", "c", "d")}
+    assert word_runs("a b", 3) == set()
+
+
+def test_a_passage_sharing_eight_words_with_a_paragraph_is_evidence() -> None:
+    # The passage ends inside the paragraph: not a whole phrase, but eight words in a row.
+    passage = "Data collection.\n\nWe collected 220 HUMAN-HUMAN dialogs. The average conversation"
+    assert not contains_any(passage, [PARAGRAPH])
+    assert is_evidence(passage, [PARAGRAPH])
+    # Seven words in a row are not enough.
+    seven = "Then we collected 220 human-human dialogs. The average of something else entirely."
+    assert not is_evidence(seven, [PARAGRAPH])
+    assert is_evidence(seven, [PARAGRAPH], run=7)
+    # A passage holding a short evidence phrase counts, as before.
+    assert is_evidence("It was played at Levi's  Stadium in 2016.", ["levi's stadium"])
+    assert not is_evidence("Nothing shared here at all, not one run of eight.", [PARAGRAPH, " "])
+
+
+def test_a_short_passage_counts_when_wholly_inside_evidence() -> None:
+    assert is_evidence("The average conversation length", [PARAGRAPH])
+    assert not is_evidence("The average conversation height", [PARAGRAPH])
+    assert not is_evidence("   ", [PARAGRAPH])
+
+
+def test_inside_any_ignores_case_and_spacing() -> None:
+    assert inside_any("the AVERAGE\nconversation length is 12.45 turns", ["x", PARAGRAPH])
+    assert not inside_any("We collected 220 dialogs.", [PARAGRAPH])
+    assert not inside_any(" ", [PARAGRAPH])
+
+
+def test_aggregate_quote_in_evidence_over_answerable_questions() -> None:
+    results = [
+        QuestionResult("1", 1, True, 0.9, False, False, quote_in_evidence=True),
+        QuestionResult("2", 3, True, 0.6, False, False, quote_in_evidence=False),
+        QuestionResult("3", None, False, 0.1, False, False, quote_in_evidence=False),
+        QuestionResult("4", None, False, 0.1, None, True),
+    ]
+    metrics, _ = aggregate(results, kind="evidence")
+    assert metrics["quote_in_evidence"] == pytest.approx(1 / 3)
+    assert metrics["quote_accuracy"] == 0.0  # kept as it was: whole evidence in the quote
+    # Without evidence (BEIR), there is no such figure.
+    beir = [QuestionResult("1", 1, True, 0.9, True, False, 1.0, (1.0,) * 5, ("a",))]
+    assert "quote_in_evidence" not in aggregate(beir, kind="beir")[0]

@@ -170,7 +170,11 @@ def test_backend_choice(tmp_path: Path) -> None:
     assert isinstance(auto, OnnxEmbedder) and auto.backend == "onnx"
     int8 = load_embedder("all-MiniLM-L6-v2", backend="onnx-int8")
     assert isinstance(int8, OnnxEmbedder) and int8.backend == "onnx-int8"
-    assert isinstance(load_embedder("all-MiniLM-L6-v2"), index.SentenceTransformerEmbedder)
+    # The default is the one qa.load uses: the same backend whichever layer loads the model.
+    default = load_embedder("all-MiniLM-L6-v2")
+    assert isinstance(default, OnnxEmbedder) and default.backend == "onnx"
+    torch = load_embedder("all-MiniLM-L6-v2", backend="torch")
+    assert isinstance(torch, index.SentenceTransformerEmbedder)
     with pytest.raises(ModelNotFoundError, match="use one of auto, torch"):
         load_embedder("all-MiniLM-L6-v2", backend="tensorflow")
 

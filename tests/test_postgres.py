@@ -277,6 +277,36 @@ def test_another_model_rebuilds_the_tables(pg_url: str, tmp_path: Path) -> None:
         qa.Bot(store, FakeEmbedder())
 
 
+@pytest.mark.slow
+def test_searches_restricted_to_sources(pg_url: str, tmp_path: Path) -> None:
+    _write(tmp_path, _TOPICS)
+    embedder = FakeEmbedder()
+    index.build_index([tmp_path], tmp_path / "index", embedder=embedder)
+    index.build_pg_index([tmp_path], pg_url, embedder=embedder)
+    folder, pg = index.open_store(tmp_path / "index"), index.open_pg_store(pg_url)
+    wanted = ["rivers.txt", "bread.txt"]
+    question = "Which river carries water, which star is nearest, what makes dough rise?"
+    vector = embedder.embed([question])[0]
+    for method, query in (("dense", vector), ("keyword", terms(question))):
+        everything = _hits(pg, *getattr(pg, method)(query, len(pg)))
+        expected = [(span, score) for span, score in everything if span[0] in wanted]
+        assert 0 < len(expected) < len(everything)
+        for k in (2, len(pg)):
+            got = _hits(pg, *getattr(pg, method)(query, k, sources=wanted))
+            assert {span[0] for span, _ in got} <= set(wanted)
+            _assert_same_ranking(got, expected[:k])
+            # As the folder store ranks them.
+            _assert_same_ranking(
+                got, _hits(folder, *getattr(folder, method)(query, k, sources=wanted))
+            )
+        assert len(getattr(pg, method)(query, 5, sources=["nope.txt"])[0]) == 0
+    # No hit in bread.txt says nothing of the other documents: idf stays corpus-wide.
+    assert len(pg.keyword(["star"], 5, sources=["bread.txt"])[0]) == 0
+    assert pg.lexical.idf("star") == pytest.approx(folder.lexical.idf("star"), rel=1e-4)
+    assert pg.lexical.idf("star") != pytest.approx(pg.lexical.idf("zzzunknown"))  # known
+    pg.close()
+
+
 # -- concurrent writers and readers ---------------------------------------------------------
 
 

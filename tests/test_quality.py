@@ -1,34 +1,20 @@
-"""The pieces the quality tuning added: score fusion, keyword coverage, the abstention rule."""
+"""The answer model's pieces: term weights and coverage, fusion, the fitted file, the decision."""
 
 from __future__ import annotations
 
+import json
+import tomllib
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import qa
 from index import Document, build_from_documents
-from qa._abstain import keyword_coverage
-from qa._fusion import score_fusion
+from qa._answer_model import DECISION_FEATURES, SENTENCE_FEATURES
+from qa._evidence import term_weights
 from tests.fakes import FakeEmbedder
-
-
-def test_score_fusion_keeps_magnitudes() -> None:
-    dense = {1: 0.50, 2: 0.45, 3: 0.20}
-    keyword = {3: 10.0, 2: 9.0}
-    # 2: 0.45 + 0.3 * 0.9 = 0.72; 3: 0.20 + 0.3 = 0.50; 1: 0.50.
-    fused = score_fusion(dense, keyword, keyword_weight=0.3)
-    assert [i for i, _ in fused] == [2, 1, 3]
-    assert fused[0][1] == pytest.approx(0.72)
-
-
-def test_score_fusion_without_keyword_hits_is_dense_order() -> None:
-    fused = score_fusion({4: 0.1, 5: 0.9}, {}, keyword_weight=0.5)
-    assert fused == [(5, 0.9), (4, 0.1)]
-
-
-def test_score_fusion_ties_keep_first_seen() -> None:
-    assert [i for i, _ in score_fusion({7: 0.3, 6: 0.3}, {}, keyword_weight=1.0)] == [7, 6]
 
 
 @pytest.fixture
@@ -45,25 +31,87 @@ def bot(tmp_path: Path, fake_embedder: FakeEmbedder) -> qa.Bot:
 
 def test_coverage_all_none_and_part(bot: qa.Bot) -> None:
     passage = bot.document("b")
-    assert keyword_coverage("violin maker Cremona", passage, bot.store) == pytest.approx(1.0)
-    assert keyword_coverage("volcano lava", passage, bot.store) == 0.0
-    part = keyword_coverage("violin volcano", passage, bot.store)
+    assert term_weights("violin maker Cremona", bot.store).coverage(passage) == pytest.approx(1.0)
+    assert term_weights("volcano lava", bot.store).coverage(passage) == 0.0
+    part = term_weights("violin volcano", bot.store).coverage(passage)
     assert 0.0 < part < 1.0
-    assert keyword_coverage("the of and", passage, bot.store) == 0.0  # stop words only
+    assert term_weights("the of and", bot.store).coverage(passage) == 0.0  # stop words only
 
 
 def test_unknown_words_weigh_as_much_as_the_rarest(bot: qa.Bot) -> None:
     passage = bot.document("b")
     # "zeppelin" is in no passage; "violin" in one: they weigh the same.
-    assert keyword_coverage("violin zeppelin", passage, bot.store) == pytest.approx(0.5)
+    weights = term_weights("violin zeppelin", bot.store)
+    assert weights.coverage(passage) == pytest.approx(0.5)
+    assert weights.unknown_share == pytest.approx(0.5)
+    assert term_weights("violin", bot.store).unknown_share == 0.0
 
 
-def test_coverage_weight_can_tip_the_decision(bot: qa.Bot) -> None:
-    question = "violin maker Cremona spruce maple"
-    answer = bot.ask(question, k=1, mode="keyword")
-    similarity = answer.confidence
-    bot.threshold = similarity + 0.1
-    bot.coverage_weight = 0.0
-    assert not bot.ask(question, k=1, mode="keyword").found
-    bot.coverage_weight = 0.5  # full coverage adds 0.5 * (1 - 0.5) = 0.25 > 0.1
-    assert bot.ask(question, k=1, mode="keyword").found
+def test_the_shipped_model_is_loaded_and_used(bot: qa.Bot) -> None:
+    shipped = json.loads((Path(qa.__file__).parent / "answer_model.json").read_text())
+    model = qa.load_answer_model()
+    assert bot.model == model
+    assert model.keyword_weight == shipped["fusion"]["keyword"]
+    assert model.threshold == shipped["threshold"] == bot.threshold
+    assert set(shipped["sentence"]) == set(SENTENCE_FEATURES)
+    assert set(shipped["decision"]) == {"bias", *DECISION_FEATURES}
+    # Where it came from travels with it.
+    assert {"command", "date", "data"} <= set(shipped["provenance"])
+    # The answer's confidence is the model's probability, compared with its threshold.
+    answer = bot.ask("violin maker Cremona spruce maple", k=1)
+    assert 0.0 <= answer.confidence <= 1.0
+    assert answer.found == (answer.confidence >= bot.threshold)
+
+
+def test_the_model_file_is_package_data() -> None:
+    config = tomllib.loads((Path(qa.__file__).parents[1] / "pyproject.toml").read_text())
+    assert "answer_model.json" in config["tool"]["setuptools"]["package-data"]["qa"]
+
+
+def test_fusion_weights_come_from_the_model(bot: qa.Bot) -> None:
+    # Keyword-only evidence for "c", dense-only for nothing: a large keyword weight puts the
+    # BM25 hit first whatever the similarities.
+    heavy = qa.Bot(bot.store, bot.embedder, model=replace(bot.model, keyword_weight=50.0))
+    assert heavy.retrieve("lava sea night", k=1)[0].source == "c"
+    ranking = heavy.rank("lava sea night", k=3)
+    assert list(ranking.scores) == sorted(ranking.scores, reverse=True)
+
+
+def test_the_decision_reads_its_features(bot: qa.Bot) -> None:
+    # A model that trusts only coverage: a question whose words the documents hold is
+    # answered, one whose words they lack is refused, with the same threshold.
+    only_coverage = replace(
+        bot.model,
+        decision=tuple(8.0 if n == "passage_coverage" else 0.0 for n in DECISION_FEATURES),
+        bias=-4.0,
+        threshold=0.5,
+    )
+    judge = qa.Bot(bot.store, bot.embedder, model=only_coverage)
+    assert judge.ask("violin maker Cremona", k=1).found
+    refused = judge.ask("zeppelin airship hangar", k=1)
+    assert not refused.found and refused.quotes == () and refused.passages
+    # Unknown words push the other way when the model weighs them.
+    wary = replace(
+        only_coverage,
+        decision=tuple(-20.0 if n == "unknown_share" else 0.0 for n in DECISION_FEATURES),
+        bias=4.0,
+    )
+    judge = qa.Bot(bot.store, bot.embedder, model=wary)
+    assert judge.ask("violin maker", k=1).found
+    assert not judge.ask("violin zeppelin airship", k=1).found
+
+
+def test_sentence_scores_are_the_weighted_features() -> None:
+    model = qa.load_answer_model()
+    features = np.eye(len(SENTENCE_FEATURES))
+    assert model.sentence_scores(features) == pytest.approx(np.array(model.sentence))
+    assert 0.0 < model.probability([0.0] * len(DECISION_FEATURES)) < 1.0
+
+
+def test_a_garbled_model_file_says_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps({"fusion": {"keyword": 1}}), encoding="utf-8")
+    with pytest.raises(qa.AnswerModelError, match="refit"):
+        qa.load_answer_model(path)
+    with pytest.raises(qa.AnswerModelError, match="cannot read"):
+        qa.load_answer_model(tmp_path / "missing.json")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import qa
 from index import build_index
+from qa._answer_model import SENTENCE_FEATURES
 from tests.fakes import FakeEmbedder
 
 
@@ -66,7 +68,12 @@ def test_a_when_question_quotes_the_sentence_with_the_date(tmp_path: Path) -> No
     )
     answer = bot.ask("When did the treaty on shared rivers come into force?")
     assert answer.quotes and "1997" in answer.quotes[0].text
-    no_kind = qa.Bot(bot.store, bot.embedder, threshold=0.0, quotes=qa.QuoteOptions(kind_weight=0))
+    weights = dict(zip(SENTENCE_FEATURES, bot.model.sentence, strict=True))
+    assert weights["kind"] > 0
+    blind = replace(
+        bot.model, sentence=tuple(0.0 if n == "kind" else w for n, w in weights.items())
+    )
+    no_kind = qa.Bot(bot.store, bot.embedder, threshold=0.0, model=blind)
     assert (
         "1997"
         not in no_kind.ask("When did the treaty on shared rivers come into force?").quotes[0].text

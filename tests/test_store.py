@@ -144,3 +144,89 @@ def test_empty_and_unsupported_inputs(tmp_path: Path, fake_embedder: FakeEmbedde
     blank.write_text("   \n\n")
     with pytest.raises(qa.DocumentError, match="no text"):
         build_index([blank], tmp_path / "idx", embedder=fake_embedder)
+
+
+# Four documents of several passages each, all about rivers, so that every document has
+# passages that match the question on both sides and no two passages tie.
+_RIVER_DOCS = {
+    f"{name}.txt": "\n\n".join(
+        f"The {name} river flows past {town} and carries {cargo} toward the sea. "
+        f"Boats on the river moved {i + 1} loads of {cargo} in the year {1900 + 7 * i}."
+        for i, (town, cargo) in enumerate(stops)
+    )
+    + "\n"
+    for name, stops in {
+        "danube": [("Vienna", "grain"), ("Budapest", "timber"), ("Belgrade", "coal")],
+        "rhine": [("Basel", "salt"), ("Cologne", "wine"), ("Rotterdam", "steel")],
+        "volga": [("Tver", "fish"), ("Kazan", "oil"), ("Samara", "wheat")],
+        "thames": [("Oxford", "wool"), ("London", "tea"), ("Gravesend", "sugar")],
+    }.items()
+}
+
+
+def _source_of(store: index.Store, ids: np.ndarray) -> list[str]:
+    return [store.passage_span(int(i))[0].source for i in ids]
+
+
+def _assert_same_ranking(
+    ids: np.ndarray, scores: np.ndarray, expected: list[tuple[int, float]]
+) -> None:
+    """Same scores rank by rank and the same passages, in any order among tied scores (and
+    any of several tied at the cut-off)."""
+    assert len(ids) == len(expected)
+    assert np.allclose(scores, [s for _, s in expected], atol=1e-5)
+    got = list(zip(ids.tolist(), scores.tolist(), strict=True))
+    start = 0
+    while start < len(got):
+        end = start + 1
+        while end < len(got) and abs(got[end][1] - got[start][1]) <= 1e-5:
+            end += 1
+        if end < len(got):  # a tie group whole inside the list holds the same passages
+            assert {i for i, _ in got[start:end]} == {i for i, _ in expected[start:end]}
+        start = end
+
+
+@pytest.mark.parametrize("filtered_search", [False, True])
+def test_search_restricted_to_sources(
+    tmp_path: Path,
+    fake_embedder: FakeEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+    filtered_search: bool,
+) -> None:
+    if filtered_search:  # as above 100,000 allowed passages: FAISS with an id selector
+        monkeypatch.setattr(index._store, "EXACT_FILTER_UP_TO", 0)
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in _RIVER_DOCS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    build_index([folder], tmp_path / "idx", embedder=fake_embedder)
+    store = open_store(tmp_path / "idx")
+    wanted = ["rhine.txt", "thames.txt"]
+    assert 4 < sum(s in wanted for s in _source_of(store, np.arange(len(store)))) < len(store)
+    question = "Which river carries wine and tea past the river boats?"
+    vector = fake_embedder.embed([question])[0]
+    words = index.terms(question)
+
+    def dense(k: int, sources: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return store.dense(vector, k, sources=sources)
+
+    def keyword(k: int, sources: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return store.keyword(words, k, sources=sources)
+
+    for search in (dense, keyword):
+        all_ids, all_scores = search(len(store))
+        expected = [
+            (int(i), float(s))
+            for i, s, src in zip(all_ids, all_scores, _source_of(store, all_ids), strict=True)
+            if src in wanted
+        ]
+        assert len(expected) > 3
+        for k in (1, 3, len(store)):
+            ids, scores = search(k, wanted)
+            assert set(_source_of(store, ids)) <= set(wanted)
+            _assert_same_ranking(ids, scores, expected[:k])
+        # A name that is not indexed matches nothing; beside one that is, it is ignored.
+        assert len(search(5, ["nile.txt"])[0]) == 0
+        assert len(search(5, [])[0]) == 0
+        only, _ = search(5, ["nile.txt", "volga.txt"])
+        assert len(only) > 0 and set(_source_of(store, only)) == {"volga.txt"}

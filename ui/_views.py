@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import index
 import qa
-from qa._render import answer_markdown, cite, escape, relevance_label
+from qa._render import answer_markdown, cite, escape, passage_label
 
 #: Characters of surrounding text shown on each side when a passage is expanded.
 CONTEXT_CHARS = 600
@@ -28,7 +28,7 @@ def chat_markdown(answer: qa.Answer, *, threshold: float, search_only: bool = Fa
     lines.append("")
     for i, p in enumerate(answer.passages, 1):
         snippet = p.text if len(p.text) <= 240 else p.text[:240] + "\u2026"
-        label = relevance_label(p.similarity, threshold)
+        label = passage_label(p.similarity)
         lines.append(
             f"{i}. *{cite(p.source, p.location, p.start, p.end)}* "
             f"({label}, similarity {p.similarity:.2f}): {escape(snippet)}"
@@ -85,7 +85,7 @@ def _passage_card(
     document: Callable[[str], str],
     threshold: float,
 ) -> str:
-    label = relevance_label(p.similarity, threshold)
+    label = passage_label(p.similarity)
     spans = [(q.start, q.end) for q in quotes]
     head = (
         f'<div class="qa-card-head"><span class="qa-rank">{i + 1}</span> '

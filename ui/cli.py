@@ -51,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default=DEFAULT_INDEX, help=f"index folder (default {DEFAULT_INDEX})")
     p.add_argument("-k", type=int, default=5, help="passages to retrieve (default 5)")
     p.add_argument("--mode", choices=qa.MODES, default="hybrid")
+    p.add_argument(
+        "--source",
+        action="append",
+        metavar="NAME",
+        help="answer from this document only (its name as answers cite it); repeat for several",
+    )
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     _store_option(p)
     _backend_option(p)
@@ -91,8 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "dataset",
         metavar="DATASET",
-        help="BEIR folder (corpus.jsonl, queries.jsonl, qrels/) "
-        "or evidence file (.jsonl with q, evidence, unanswerable)",
+        help="BEIR folder (corpus.jsonl, queries.jsonl, qrels/), QASPER-style folder "
+        "(questions.jsonl, docs/; each question asked of its paper alone) "
+        "or evidence file (.jsonl with q, evidence, unanswerable, optional source)",
     )
     p.add_argument("--corpus", help="files the evidence file asks of (default: ./corpus nearby)")
     p.add_argument(
@@ -109,6 +116,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     _model_options(p)
+
+    p = sub.add_parser(
+        "calibrate", help="fit the answer/refuse threshold of an index to your labelled questions"
+    )
+    p.add_argument(
+        "dataset",
+        metavar="EVAL_FILE",
+        help="evidence file (.jsonl with q, evidence, unanswerable), BEIR or QASPER-style "
+        "folder, asked of the index as it is",
+    )
+    p.add_argument("--index", default=DEFAULT_INDEX, help=f"index folder (default {DEFAULT_INDEX})")
+    _store_option(p)
+    p.add_argument(
+        "--max-false-abstention",
+        type=float,
+        default=0.03,
+        help="share of answerable questions the threshold may refuse (default 0.03)",
+    )
+    p.add_argument("--limit", type=int, help="use a reproducible random sample of N questions")
+    p.add_argument("--dry-run", action="store_true", help="show the threshold, store nothing")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    _backend_option(p)
     return parser
 
 
@@ -160,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _remove(args)
         if args.command == "eval":
             return _eval(args)
+        if args.command == "calibrate":
+            return _calibrate(args)
         return _serve(args)
     except qa.QAError as exc:
         print(f"qa: error: {exc}", file=sys.stderr)
@@ -227,7 +258,7 @@ def _remove(args: argparse.Namespace) -> int:
 
 def _ask(args: argparse.Namespace) -> int:
     bot = qa.load(args.store or args.index, backend=args.backend)
-    answer = bot.ask(args.question, k=args.k, mode=args.mode)
+    answer = bot.ask(args.question, k=args.k, mode=args.mode, sources=args.source)
     if args.json:
         data = asdict(answer)
         data["markdown"] = answer.markdown
@@ -239,7 +270,7 @@ def _ask(args: argparse.Namespace) -> int:
             print(
                 f"    \u2014 {quote.source}, {quote.location}, characters {quote.start}-{quote.end}"
             )
-        print(f"(similarity {answer.confidence:.2f})")
+        print(f"(confidence {answer.confidence:.2f})")
     else:
         print("Not in the documents. Closest matches:")
         for p in answer.passages[:3]:
@@ -282,6 +313,46 @@ def _eval(args: argparse.Namespace) -> int:
     else:
         print(report.table())
     return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    if args.limit is not None and args.limit < 1:
+        raise qa.QuestionError("--limit must be at least 1")
+    location = args.store or args.index
+    dataset = qa.load_dataset(args.dataset, need_corpus=False)
+    bot = qa.load(location, backend=args.backend)
+    fitted, report = qa.calibrate(
+        bot,
+        dataset,
+        max_false_abstention=args.max_false_abstention,
+        limit=args.limit,
+        progress=not args.quiet,
+    )
+    print(_tradeoff_table(qa.tradeoff(report.results, [bot.threshold, fitted.threshold])))
+    refused = (
+        f", refuses {fitted.correct_abstention:.0%} of {fitted.unanswerable} unanswerable"
+        if fitted.correct_abstention is not None
+        else ""
+    )
+    summary = (
+        f"threshold {fitted.threshold:.4f} (was {bot.threshold:.4f}): refuses "
+        f"{fitted.false_abstention:.1%} of {fitted.answerable} answerable question(s){refused}"
+    )
+    if args.dry_run:
+        print(f"{summary}; not stored (--dry-run)")
+        return 0
+    qa.save_calibration(location, fitted)
+    print(f"{summary}; stored with {bot.store.path} for {fitted.model}")
+    return 0
+
+
+def _tradeoff_table(rows: Sequence[qa.TradeoffRow]) -> str:
+    lines = ["  threshold  refused  refused answerable  wrong answers"]
+    for r in rows:
+        lines.append(
+            f"  {r.threshold:9.4f}  {r.refused:7.1%}  {r.refused_answerable:18.1%}  {r.wrong:13.1%}"
+        )
+    return "\n".join(lines)
 
 
 def _no_index(folder: str) -> bool:

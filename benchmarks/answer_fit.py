@@ -1,0 +1,680 @@
+"""Fit the answer model (fusion, sentence choice, answer/refuse) across question styles.
+
+    .venv/bin/python -m benchmarks.answer_fit            # extract features, fit, write
+    .venv/bin/python -m benchmarks.answer_fit --refit    # fit again from saved features
+
+Data (``../shared/eval``), each split in two by a stable hash, training halves only fitted:
+- SQuAD dev, split by article; negatives: the question asked of every paragraph *but* its
+  article's (an article that is not indexed);
+- FiQA dev, split by question; negatives: the question asked of the SQuAD corpus;
+- QASPER dev, split by paper, each question asked of its own paper only (``sources=``);
+  negatives: the question asked of another paper, and SQuAD questions asked of a paper.
+
+The seed questions are reported by ``qa eval``, never fitted on. The fitted coefficients go
+to ``qa/answer_model.json`` with the data, command and date; held-out figures to
+``benchmarks/results/answer_fit.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import math
+import pickle
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from benchmarks._common import REPO
+
+SHARED = REPO.parent / "shared" / "eval"
+CACHE = REPO / ".qa-eval" / "answer_fit_features.pkl"
+RESULTS = REPO / "benchmarks" / "results" / "answer_fit.json"
+MODEL_FILE = REPO / "qa" / "answer_model.json"
+DEPTH = 20  # candidates a side, as the bot's default fusion depth
+TOP = 3  # passages quotes come from
+K = 5  # passages of an answer
+#: Highest share of answerable training questions the fitted threshold may refuse, per style.
+MAX_FALSE_ABSTENTION = 0.025
+
+
+def _half(key: str) -> str:
+    """'train' or 'test', stably from a key (an article, a paper, a question id)."""
+    return "train" if hashlib.sha256(key.encode()).digest()[0] % 2 == 0 else "test"
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def overlaps(passage: str, evidence: Sequence[str], *, run: int = 8) -> bool:
+    """Whether a passage shares a run of ``run`` words with an evidence paragraph."""
+    words = _norm(passage).split()
+    texts = [_norm(e) for e in evidence if e.strip()]
+    if len(words) < run:
+        return any(" ".join(words) in t for t in texts)
+    grams = {" ".join(words[i : i + run]) for i in range(len(words) - run + 1)}
+    return any(g in t for t in texts for g in grams)
+
+
+@dataclass
+class Item:
+    """One question asked of one index (and maybe some of its documents), with features."""
+
+    style: str  # squad, fiqa, qasper
+    split: str  # train, test
+    positive: bool  # the documents asked of answer it
+    kind: str  # what was asked of what ("own", "held-out article", "other paper", ...)
+    question: str
+    unknown_share: float
+    # candidates
+    sim: np.ndarray
+    kw: np.ndarray
+    sent: np.ndarray
+    coverage: np.ndarray  # share of the question's weight in each candidate passage
+    relevant: np.ndarray  # candidate passage holds the evidence / is a relevant document
+    agreement: float  # share of the dense side's passages the keyword side found too
+    docs: list[str]  # candidate's document id
+    # sentences
+    s_cand: np.ndarray
+    s_intrinsic: np.ndarray
+    s_label: np.ndarray  # holds the answer / lies inside the evidence
+    n_relevant_docs: int = 0
+    relevant_docs: frozenset[str] = field(default_factory=frozenset)
+
+
+def _extract(
+    bot: Any,
+    question: str,
+    *,
+    sources: Sequence[str] | None,
+    passage_label: Any,
+    sentence_label: Any,
+    **meta: Any,
+) -> Item:
+    ranking = bot.rank(question, k=K, mode="hybrid", sources=sources, depth=DEPTH)
+    cands = ranking.candidates
+    rows = list(range(len(cands.ids)))
+    sents = bot.sentences_of(ranking, rows)
+    texts = [bot.store.passage_text(int(i)) for i in cands.ids]
+    docs = [bot.store.passage_span(int(i))[0].source for i in cands.ids]
+    return Item(
+        question=question,
+        unknown_share=ranking.weights.unknown_share,
+        sim=cands.similarity,
+        kw=cands.keyword,
+        sent=cands.sentence,
+        coverage=cands.coverage,
+        agreement=cands.agreement,
+        relevant=np.array([passage_label(t, d) for t, d in zip(texts, docs, strict=True)]),
+        docs=docs,
+        s_cand=sents.candidate,
+        s_intrinsic=sents.intrinsic,
+        s_label=np.array(
+            [
+                sentence_label(sents.text(n), docs[int(sents.candidate[n])])
+                for n in range(len(sents))
+            ],
+            dtype=bool,
+        ),
+        **meta,
+    )
+
+
+def extract(limit_squad: int) -> list[Item]:
+    """Ask every question of its index (and the negatives), keeping all features."""
+    import qa
+    from index import DEFAULT_BACKEND, load_embedder
+    from qa._eval import _MemoEmbedder
+
+    squad_ds = qa.load_dataset(SHARED / "squad-dev")
+    fiqa_ds = qa.load_dataset(SHARED / "fiqa-dev")
+    records = [
+        json.loads(line)
+        for line in (SHARED / "qasper-dev" / "questions.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
+    # Every question embedded once, in batches, up front (same model, same vectors).
+    embedder = _MemoEmbedder(
+        load_embedder("all-MiniLM-L6-v2", backend=DEFAULT_BACKEND),
+        size=len(squad_ds.questions) + 5000,
+    )
+    embedder.prime(
+        [qa.clean_question(q.text) for q in (*squad_ds.questions, *fiqa_ds.questions)]
+        + [qa.clean_question(r["q"]) for r in records],
+        progress=True,
+    )
+    bots = {
+        name: qa.load(REPO / ".qa-eval" / name, embedder=embedder)
+        for name in ("squad-dev", "fiqa-dev", "qasper-dev")
+    }
+    items: list[Item] = []
+    started = time.perf_counter()
+
+    def progress(label: str) -> None:
+        print(f"  {label}: {len(items)} items, {time.perf_counter() - started:.0f}s", flush=True)
+
+    # SQuAD: a reproducible sample across articles.
+    title = {d.source: d.title for d in squad_ds.documents}
+    all_sources = [d.source for d in squad_ds.documents]
+    by_article: dict[str, list[str]] = {}
+    for d in squad_ds.documents:
+        by_article.setdefault(d.title, []).append(d.source)
+    rng = np.random.default_rng(0)
+    picked = rng.choice(len(squad_ds.questions), size=limit_squad, replace=False)
+    squad_qs = [squad_ds.questions[i] for i in sorted(picked)]
+    qasper_docs = sorted(bots["qasper-dev"].sources)
+    for n, q in enumerate(squad_qs):
+        article = title[next(iter(q.relevant))]
+        split = _half(article)
+        answers = q.answers
+
+        def p_label(text: str, doc: str, rel: frozenset[str] = q.relevant) -> bool:
+            return doc in rel
+
+        def s_label(
+            text: str, doc: str, rel: frozenset[str] = q.relevant, ans: tuple[str, ...] = answers
+        ) -> bool:
+            return doc in rel and any(_norm(a) in _norm(text) for a in ans)
+
+        common = {"style": "squad", "split": split, "question": q.text}
+        items.append(
+            _extract(
+                bots["squad-dev"],
+                q.text,
+                sources=None,
+                passage_label=p_label,
+                sentence_label=s_label,
+                positive=True,
+                kind="own",
+                **_drop(common, "question"),
+                relevant_docs=q.relevant,
+                n_relevant_docs=len(q.relevant),
+            )
+        )
+        others = [s for s in all_sources if s not in set(by_article[article])]
+        items.append(
+            _extract(
+                bots["squad-dev"],
+                q.text,
+                sources=others,
+                passage_label=p_label,
+                sentence_label=s_label,
+                positive=False,
+                kind="held-out article",
+                **_drop(common, "question"),
+            )
+        )
+        if n % 2 == 0:
+            paper = qasper_docs[n % len(qasper_docs)]
+            items.append(
+                _extract(
+                    bots["qasper-dev"],
+                    q.text,
+                    sources=[paper],
+                    passage_label=p_label,
+                    sentence_label=s_label,
+                    positive=False,
+                    kind="wikipedia question of a paper",
+                    **_drop(common, "question"),
+                )
+            )
+        if n % 250 == 0:
+            progress(f"squad {n}/{len(squad_qs)}")
+
+    # FiQA: every question, split by id.
+    for n, q in enumerate(fiqa_ds.questions):
+
+        def f_label(text: str, doc: str, rel: frozenset[str] = q.relevant) -> bool:
+            return doc in rel
+
+        def no_label(text: str, doc: str) -> bool:
+            return False
+
+        split = _half("fiqa" + q.id)
+        items.append(
+            _extract(
+                bots["fiqa-dev"],
+                q.text,
+                sources=None,
+                passage_label=f_label,
+                sentence_label=no_label,
+                style="fiqa",
+                split=split,
+                positive=True,
+                kind="own",
+                relevant_docs=q.relevant,
+                n_relevant_docs=len(q.relevant),
+            )
+        )
+        items.append(
+            _extract(
+                bots["squad-dev"],
+                q.text,
+                sources=None,
+                passage_label=no_label,
+                sentence_label=no_label,
+                style="fiqa",
+                split=split,
+                positive=False,
+                kind="finance question of wikipedia",
+            )
+        )
+        if n % 100 == 0:
+            progress(f"fiqa {n}")
+
+    # QASPER: each question of its own paper, and of another one.
+    for n, r in enumerate(records):
+        if r["unanswerable"] or not r["evidence"]:
+            continue
+        evidence = tuple(r["evidence"])
+
+        def q_plabel(text: str, doc: str, ev: tuple[str, ...] = evidence) -> bool:
+            return overlaps(text, ev)
+
+        def q_slabel(text: str, doc: str, ev: tuple[str, ...] = evidence) -> bool:
+            t = _norm(text)
+            return len(t) >= 20 and any(t in _norm(e) for e in ev)
+
+        split = _half(r["paper"])
+        items.append(
+            _extract(
+                bots["qasper-dev"],
+                r["q"],
+                sources=[r["paper"]],
+                passage_label=q_plabel,
+                sentence_label=q_slabel,
+                style="qasper",
+                split=split,
+                positive=True,
+                kind="own",
+            )
+        )
+        other = qasper_docs[(qasper_docs.index(r["paper"]) + 1 + n % 7) % len(qasper_docs)]
+        items.append(
+            _extract(
+                bots["qasper-dev"],
+                r["q"],
+                sources=[other],
+                passage_label=q_plabel,
+                sentence_label=q_slabel,
+                style="qasper",
+                split=split,
+                positive=False,
+                kind="other paper",
+            )
+        )
+        if n % 100 == 0:
+            progress(f"qasper {n}")
+    progress("done")
+    return items
+
+
+def _drop(d: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if k != key}
+
+
+# -- fitting --------------------------------------------------------------------------------
+
+
+Fusion = tuple[float, float, float]  # keyword, sentence, coverage weights
+
+
+def _order(item: Item, fusion: Fusion) -> np.ndarray:
+    kw, sw, cw = fusion
+    score = item.sim + kw * item.kw + sw * item.sent + cw * item.coverage
+    return np.lexsort((np.arange(len(score)), -score))
+
+
+def _keyword_order(item: Item) -> np.ndarray:
+    order = np.lexsort((np.arange(len(item.kw)), -item.kw))
+    return order[item.kw[order] > 0]
+
+
+def _ndcg_docs(item: Item, order: np.ndarray) -> float:
+    seen: list[str] = []
+    for r in order:
+        d = item.docs[int(r)]
+        if d not in seen:
+            seen.append(d)
+        if len(seen) == 10:
+            break
+    dcg = sum(1 / math.log2(i + 2) for i, d in enumerate(seen) if d in item.relevant_docs)
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(10, max(item.n_relevant_docs, 1))))
+    return dcg / ideal
+
+
+def retrieval_metric(item: Item, order: np.ndarray) -> float:
+    """nDCG@10 over distinct documents (SQuAD, FiQA) or evidence@1 (QASPER)."""
+    if item.style == "qasper":
+        return float(len(order) > 0 and item.relevant[order[0]])
+    return _ndcg_docs(item, order)
+
+
+def _mean_metric(items: list[Item], order: Any) -> float:
+    return float(np.mean([retrieval_metric(i, order(i)) for i in items]))
+
+
+def fit_fusion(train: list[Item]) -> tuple[Fusion, dict[str, Any]]:
+    """Grid over the fusion weights. Each style's margin is its hybrid metric minus the
+    better of its dense-only and keyword-only metrics; the pick has the best mean margin
+    among the weights that lose on no style (else the best smallest margin)."""
+    styles = sorted({i.style for i in train})
+    by_style = {s: [i for i in train if i.style == s] for s in styles}
+    single = {
+        s: max(
+            _mean_metric(its, lambda i: _order(i, (0.0, 0.0, 0.0))),
+            _mean_metric(its, _keyword_order),
+        )
+        for s, its in by_style.items()
+    }
+    scored = []
+    for kw in np.arange(0.0, 1.01, 0.1):
+        for sw in np.arange(0.0, 1.51, 0.25):
+            for cw in np.arange(0.0, 1.01, 0.1):
+                f = (round(float(kw), 2), round(float(sw), 2), round(float(cw), 2))
+                margins = {
+                    s: _mean_metric(its, lambda i, f=f: _order(i, f)) - single[s]
+                    for s, its in by_style.items()
+                }
+                scored.append(
+                    (
+                        min(margins.values()) >= 0,
+                        float(np.mean(list(margins.values()))),
+                        min(margins.values()),
+                        f,
+                        margins,
+                    )
+                )
+    feasible = [r for r in scored if r[0]]
+    best = max(feasible, key=lambda r: r[1]) if feasible else max(scored, key=lambda r: r[2])
+    return best[3], {
+        "train_best_single": single,
+        "train_margins": best[4],
+        "points": len(scored),
+        "no_style_loses": bool(feasible),
+    }
+
+
+def _sentence_table(item: Item, order: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features, labels and candidate rows of the sentences of the top passages."""
+    from qa._evidence import Candidates, Sentences, sentence_features
+
+    position = np.full(len(item.sim), len(order), dtype=np.float64)
+    position[order] = np.arange(len(order))
+    top = set(int(r) for r in order[:TOP])
+    keep = np.array([int(c) in top for c in item.s_cand], dtype=bool)
+    cands = Candidates(
+        ids=np.zeros(len(item.sim)),
+        similarity=item.sim,
+        keyword=item.kw,
+        sentence=item.sent,
+        coverage=item.coverage,
+        dense_hit=np.ones(len(item.sim), dtype=bool),
+        keyword_hit=item.kw > 0,
+    )
+    sents = Sentences(
+        candidate=item.s_cand[keep],
+        documents=tuple([None] * int(keep.sum())),  # type: ignore[list-item]
+        starts=np.zeros(int(keep.sum())),
+        ends=np.zeros(int(keep.sum())),
+        intrinsic=item.s_intrinsic[keep],
+    )
+    feats = sentence_features(sents, cands, position)
+    return feats, item.s_label[keep], position[item.s_cand[keep]]
+
+
+def fit_sentences(train: list[Item], fusion: Fusion) -> np.ndarray:
+    """Conditional logit: per question, the softmax over its sentences picks a labelled one."""
+    from scipy.optimize import minimize
+
+    groups = []
+    for item in train:
+        if not item.positive or item.style == "fiqa":
+            continue
+        feats, labels, _ = _sentence_table(item, _order(item, fusion))
+        if labels.any() and not labels.all():
+            groups.append((item.style, feats, labels))
+    per_style = {s: sum(1 for g in groups if g[0] == s) for s in {g[0] for g in groups}}
+    weight = {s: 1.0 / n for s, n in per_style.items()}
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = 0.0, np.zeros_like(w)
+        for style, x, y in groups:
+            z = x @ w
+            z = z - z.max()
+            p = np.exp(z) / np.exp(z).sum()
+            pos = p[y].sum()
+            total -= weight[style] * math.log(max(pos, 1e-12))
+            # d/dw -log sum_pos p = E_p[x] - E_{p|pos}[x]
+            grad += weight[style] * (p @ x - (p[y] @ x[y]) / max(pos, 1e-12))
+        total += 1e-3 * float(w @ w)
+        return total, grad + 2e-3 * w
+
+    dim = groups[0][1].shape[1]
+    result = minimize(loss, np.zeros(dim), jac=True, method="L-BFGS-B")
+    return np.asarray(result.x)
+
+
+def _pick(feats: np.ndarray, w: np.ndarray) -> int | None:
+    from qa._answer_model import SENTENCE_FEATURES
+
+    if not len(feats):
+        return None
+    scores = feats @ w
+    question_like = feats[:, SENTENCE_FEATURES.index("question_like")] > 0
+    pool = np.flatnonzero(~question_like) if (~question_like).any() else np.arange(len(feats))
+    return int(pool[np.argmax(scores[pool])])
+
+
+def decision_row(item: Item, fusion: Fusion, w: np.ndarray) -> tuple[list[float], int | None]:
+    """The decision features of an item as the bot computes them, and the quoted sentence."""
+    from qa._evidence import decision_features
+
+    order = _order(item, fusion)
+    feats, _, _ = _sentence_table(item, order)
+    best = _pick(feats, w)
+    return list(
+        decision_features(
+            top_similarity=float(item.sim[order[:K]].max()) if len(order) else 0.0,
+            sentence_similarity=float(feats[:, 0].max()) if len(feats) else 0.0,
+            passage_coverage=float(item.coverage[order[0]]) if len(order) else 0.0,
+            sentence_coverage=float(feats[best, 1]) if best is not None else 0.0,
+            unknown_share=item.unknown_share,
+            agreement=item.agreement,
+        )
+    ), best
+
+
+def fit_decision(
+    train: list[Item], fusion: Fusion, w: np.ndarray
+) -> tuple[np.ndarray, float, float]:
+    """Logistic regression, each (style, positive) group weighing the same, with signs
+    fixed by design; the threshold is the highest that refuses at most
+    MAX_FALSE_ABSTENTION of every style's answerable questions."""
+    from scipy.optimize import minimize
+
+    from qa._answer_model import DECISION_FEATURES
+
+    x = np.array([decision_row(i, fusion, w)[0] for i in train])
+    y = np.array([i.positive for i in train], dtype=np.float64)
+    groups = [(i.style, i.positive) for i in train]
+    counts = {g: groups.count(g) for g in set(groups)}
+    sample_weight = np.array([1.0 / counts[g] for g in groups])
+    sample_weight /= sample_weight.sum()
+    design = np.column_stack([x, np.ones(len(x))])
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = design @ theta
+        p = 1 / (1 + np.exp(-z))
+        eps = 1e-12
+        ll = -(sample_weight * (y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))).sum()
+        grad = design.T @ (sample_weight * (p - y))
+        reg = 1e-4 * float(theta[:-1] @ theta[:-1])
+        return float(ll + reg), grad + np.append(2e-4 * theta[:-1], 0.0)
+
+    # Monotone by design: more similarity or coverage never argues for refusing, and words
+    # the documents never use never argue for answering.
+    bounds = [(None, 0.0) if n == "unknown_share" else (0.0, None) for n in DECISION_FEATURES]
+    result = minimize(
+        loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B", bounds=[*bounds, (None, None)]
+    )
+    coef, bias = result.x[:-1], float(result.x[-1])
+    prob = 1 / (1 + np.exp(-(x @ coef + bias)))
+    cut = 1.0
+    for style in {i.style for i in train}:
+        p = np.sort(prob[[i.positive and i.style == style for i in train]])
+        allowed = math.floor(MAX_FALSE_ABSTENTION * len(p))
+        cut = min(cut, float(p[allowed]) - 1e-6)
+    return coef, bias, cut
+
+
+def _probability(item: Item, fusion: Fusion, w: np.ndarray, coef: np.ndarray, bias: float) -> float:
+    z = float(np.dot(coef, decision_row(item, fusion, w)[0])) + bias
+    return 1 / (1 + math.exp(-max(min(z, 50.0), -50.0)))
+
+
+def _style_threshold(
+    items: list[Item], fusion: Fusion, w: np.ndarray, coef: np.ndarray, bias: float
+) -> float:
+    """The threshold `qa calibrate` would fit on these answerable questions."""
+    p = np.sort([_probability(i, fusion, w, coef, bias) for i in items if i.positive])
+    return float(p[math.floor(MAX_FALSE_ABSTENTION * len(p))]) - 1e-6
+
+
+def report(
+    items: list[Item],
+    fusion: Fusion,
+    w: np.ndarray,
+    coef: np.ndarray,
+    bias: float,
+    cut: float,
+    calibrated: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """Figures of each style: retrieval by mode, quotes, decision (at the shipped threshold,
+    and at the threshold fitted on that style's training half, as `qa calibrate` would)."""
+    out: dict[str, Any] = {}
+    for style in sorted({i.style for i in items}):
+        pos = [i for i in items if i.style == style and i.positive]
+        neg = [i for i in items if i.style == style and not i.positive]
+        row: dict[str, Any] = {"answerable": len(pos)}
+        name = "evidence@1" if style == "qasper" else "ndcg@10"
+        orders = {
+            "hybrid": lambda i: _order(i, fusion),
+            "dense": lambda i: _order(i, (0.0, 0.0, 0.0)),
+            "keyword": _keyword_order,
+        }
+        for mode, order in orders.items():
+            row[f"{mode} {name}"] = round(_mean_metric(pos, order), 4)
+        if style == "qasper":
+            row["hybrid evidence@3"] = round(
+                float(np.mean([i.relevant[_order(i, fusion)[:3]].any() for i in pos])), 4
+            )
+        quoted = []
+        for i in pos:
+            if style != "fiqa":
+                _, best = decision_row(i, fusion, w)
+                _, labels, _ = _sentence_table(i, _order(i, fusion))
+                quoted.append(bool(best is not None and labels[best]))
+        if quoted:
+            row["first quote right"] = round(float(np.mean(quoted)), 4)
+        cuts = {"": cut}
+        if calibrated is not None:
+            cuts[" (calibrated)"] = calibrated[style]
+        p_pos = np.array([_probability(i, fusion, w, coef, bias) for i in pos])
+        kinds = sorted({i.kind for i in neg})
+        p_neg = {
+            k: np.array([_probability(i, fusion, w, coef, bias) for i in neg if i.kind == k])
+            for k in kinds
+        }
+        for label, t in cuts.items():
+            row[f"false abstention{label}"] = round(float(np.mean(p_pos < t)), 4)
+            for k in kinds:
+                row[f"refused: {k}{label}"] = round(float(np.mean(p_neg[k] < t)), 4)
+        for k in kinds:
+            row[f"count: {k}"] = len(p_neg[k])
+        out[style] = row
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Extract (or reuse) the features, fit the model, write it and the held-out report."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--refit", action="store_true", help="reuse the saved features")
+    p.add_argument("--squad", type=int, default=2400, help="SQuAD questions to sample")
+    p.add_argument("--dry-run", action="store_true", help="fit and report, write nothing")
+    args = p.parse_args(argv)
+    if args.refit and CACHE.is_file():
+        items = pickle.loads(CACHE.read_bytes())
+    else:
+        items = extract(args.squad)
+        CACHE.write_bytes(pickle.dumps(items))
+    train = [i for i in items if i.split == "train"]
+    test = [i for i in items if i.split == "test"]
+    fusion, fusion_info = fit_fusion([i for i in train if i.positive])
+    print(f"fusion (keyword, sentence, coverage): {fusion} {fusion_info}", flush=True)
+    w = fit_sentences(train, fusion)
+    print("sentence weights:", np.round(w, 3).tolist(), flush=True)
+    coef, bias, cut = fit_decision(train, fusion, w)
+    print("decision:", np.round(coef, 3).tolist(), round(bias, 3), "threshold", round(cut, 4))
+    calibrated = {
+        s: _style_threshold([i for i in train if i.style == s], fusion, w, coef, bias)
+        for s in sorted({i.style for i in train})
+    }
+    held_out = report(test, fusion, w, coef, bias, cut, calibrated)
+    trained = report(train, fusion, w, coef, bias, cut)
+    print(json.dumps({"held_out": held_out}, indent=1))
+    if args.dry_run:
+        return 0
+    from qa._answer_model import AnswerModel
+
+    counts = {
+        f"{s} {h}": sum(1 for i in items if i.style == s and i.split == h)
+        for s in ("squad", "fiqa", "qasper")
+        for h in ("train", "test")
+    }
+    model = AnswerModel(
+        keyword_weight=fusion[0],
+        sentence_weight=fusion[1],
+        coverage_weight=fusion[2],
+        sentence=tuple(round(float(v), 4) for v in w),
+        decision=tuple(round(float(v), 4) for v in coef),
+        bias=round(bias, 4),
+        threshold=round(cut, 4),
+        provenance={
+            "command": "python -m benchmarks.answer_fit " + " ".join(sys.argv[1:]),
+            "date": dt.date.today().isoformat(),
+            "model": "sentence-transformers/all-MiniLM-L6-v2",
+            "data": "training halves of ../shared/eval squad-dev (by article), fiqa-dev (by "
+            "question), qasper-dev (by paper); negatives: held-out articles, another paper, "
+            "questions of another style",
+            "items": counts,
+        },
+    )
+    MODEL_FILE.write_text(json.dumps(model.to_json(), indent=2) + "\n", encoding="utf-8")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "model": model.to_json(),
+                "fusion_fit": fusion_info,
+                "calibrated_thresholds": calibrated,
+                "held_out": held_out,
+                "train": trained,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"wrote {MODEL_FILE.relative_to(REPO)} and {RESULTS.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
