@@ -53,16 +53,6 @@ def _norm(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def overlaps(passage: str, evidence: Sequence[str], *, run: int = 8) -> bool:
-    """Whether a passage shares a run of ``run`` words with an evidence paragraph."""
-    words = _norm(passage).split()
-    texts = [_norm(e) for e in evidence if e.strip()]
-    if len(words) < run:
-        return any(" ".join(words) in t for t in texts)
-    grams = {" ".join(words[i : i + run]) for i in range(len(words) - run + 1)}
-    return any(g in t for t in texts for g in grams)
-
-
 @dataclass
 class Item:
     """One question asked of one index (and maybe some of its documents), with features."""
@@ -127,11 +117,15 @@ def _extract(
     )
 
 
+Label = Any  # (text, document id) -> bool
+
+
 def extract(limit_squad: int) -> list[Item]:
     """Ask every question of its index (and the negatives), keeping all features."""
     import qa
     from index import DEFAULT_BACKEND, load_embedder
     from qa._eval import _MemoEmbedder
+    from qa._eval_metrics import inside_any, is_evidence
 
     squad_ds = qa.load_dataset(SHARED / "squad-dev")
     fiqa_ds = qa.load_dataset(SHARED / "fiqa-dev")
@@ -154,170 +148,119 @@ def extract(limit_squad: int) -> list[Item]:
         name: qa.load(REPO / ".qa-eval" / name, embedder=embedder)
         for name in ("squad-dev", "fiqa-dev", "qasper-dev")
     }
+    qasper_docs = sorted(bots["qasper-dev"].sources)
     items: list[Item] = []
     started = time.perf_counter()
+
+    def ask(
+        index: str,
+        question: str,
+        sources: Sequence[str] | None,
+        labels: tuple[Label, Label],
+        **meta: Any,
+    ) -> None:
+        items.append(
+            _extract(
+                bots[index],
+                question,
+                sources=sources,
+                passage_label=labels[0],
+                sentence_label=labels[1],
+                **meta,
+            )
+        )
 
     def progress(label: str) -> None:
         print(f"  {label}: {len(items)} items, {time.perf_counter() - started:.0f}s", flush=True)
 
-    # SQuAD: a reproducible sample across articles.
+    def none(text: str, doc: str) -> bool:
+        return False
+
+    # SQuAD: a reproducible sample across articles, split by article.
     title = {d.source: d.title for d in squad_ds.documents}
-    all_sources = [d.source for d in squad_ds.documents]
-    by_article: dict[str, list[str]] = {}
+    by_article: dict[str, set[str]] = {}
     for d in squad_ds.documents:
-        by_article.setdefault(d.title, []).append(d.source)
-    rng = np.random.default_rng(0)
-    picked = rng.choice(len(squad_ds.questions), size=limit_squad, replace=False)
-    squad_qs = [squad_ds.questions[i] for i in sorted(picked)]
-    qasper_docs = sorted(bots["qasper-dev"].sources)
-    for n, q in enumerate(squad_qs):
+        by_article.setdefault(d.title, set()).add(d.source)
+    picked = np.random.default_rng(0).choice(len(squad_ds.questions), limit_squad, replace=False)
+    for n, i in enumerate(sorted(picked)):
+        q = squad_ds.questions[i]
         article = title[next(iter(q.relevant))]
-        split = _half(article)
-        answers = q.answers
-
-        def p_label(text: str, doc: str, rel: frozenset[str] = q.relevant) -> bool:
-            return doc in rel
-
-        def s_label(
-            text: str, doc: str, rel: frozenset[str] = q.relevant, ans: tuple[str, ...] = answers
-        ) -> bool:
-            return doc in rel and any(_norm(a) in _norm(text) for a in ans)
-
-        common = {"style": "squad", "split": split, "question": q.text}
-        items.append(
-            _extract(
-                bots["squad-dev"],
-                q.text,
-                sources=None,
-                passage_label=p_label,
-                sentence_label=s_label,
-                positive=True,
-                kind="own",
-                **_drop(common, "question"),
-                relevant_docs=q.relevant,
-                n_relevant_docs=len(q.relevant),
-            )
+        rel, answers = q.relevant, q.answers
+        labels = (
+            lambda t, d, rel=rel: d in rel,
+            lambda t, d, rel=rel, ans=answers: d in rel and any(_norm(a) in _norm(t) for a in ans),
         )
-        others = [s for s in all_sources if s not in set(by_article[article])]
-        items.append(
-            _extract(
-                bots["squad-dev"],
-                q.text,
-                sources=others,
-                passage_label=p_label,
-                sentence_label=s_label,
-                positive=False,
-                kind="held-out article",
-                **_drop(common, "question"),
-            )
+        meta = {"style": "squad", "split": _half(article)}
+        ask(
+            "squad-dev",
+            q.text,
+            None,
+            labels,
+            positive=True,
+            kind="own",
+            relevant_docs=rel,
+            n_relevant_docs=len(rel),
+            **meta,
         )
+        others = [s for s in title if s not in by_article[article]]
+        ask("squad-dev", q.text, others, labels, positive=False, kind="held-out article", **meta)
         if n % 2 == 0:
-            paper = qasper_docs[n % len(qasper_docs)]
-            items.append(
-                _extract(
-                    bots["qasper-dev"],
-                    q.text,
-                    sources=[paper],
-                    passage_label=p_label,
-                    sentence_label=s_label,
-                    positive=False,
-                    kind="wikipedia question of a paper",
-                    **_drop(common, "question"),
-                )
+            ask(
+                "qasper-dev",
+                q.text,
+                [qasper_docs[n % len(qasper_docs)]],
+                labels,
+                positive=False,
+                kind="wikipedia question of a paper",
+                **meta,
             )
         if n % 250 == 0:
-            progress(f"squad {n}/{len(squad_qs)}")
+            progress(f"squad {n}/{limit_squad}")
 
-    # FiQA: every question, split by id.
+    # FiQA: every question, split by id; negatives asked of the Wikipedia paragraphs.
     for n, q in enumerate(fiqa_ds.questions):
-
-        def f_label(text: str, doc: str, rel: frozenset[str] = q.relevant) -> bool:
-            return doc in rel
-
-        def no_label(text: str, doc: str) -> bool:
-            return False
-
-        split = _half("fiqa" + q.id)
-        items.append(
-            _extract(
-                bots["fiqa-dev"],
-                q.text,
-                sources=None,
-                passage_label=f_label,
-                sentence_label=no_label,
-                style="fiqa",
-                split=split,
-                positive=True,
-                kind="own",
-                relevant_docs=q.relevant,
-                n_relevant_docs=len(q.relevant),
-            )
+        labels = (lambda t, d, rel=q.relevant: d in rel, none)
+        meta = {"style": "fiqa", "split": _half("fiqa" + q.id)}
+        ask(
+            "fiqa-dev",
+            q.text,
+            None,
+            labels,
+            positive=True,
+            kind="own",
+            relevant_docs=q.relevant,
+            n_relevant_docs=len(q.relevant),
+            **meta,
         )
-        items.append(
-            _extract(
-                bots["squad-dev"],
-                q.text,
-                sources=None,
-                passage_label=no_label,
-                sentence_label=no_label,
-                style="fiqa",
-                split=split,
-                positive=False,
-                kind="finance question of wikipedia",
-            )
+        ask(
+            "squad-dev",
+            q.text,
+            None,
+            (none, none),
+            positive=False,
+            kind="finance question of wikipedia",
+            **meta,
         )
         if n % 100 == 0:
             progress(f"fiqa {n}")
 
-    # QASPER: each question of its own paper, and of another one.
+    # QASPER: each question of its own paper, and of another one; split by paper.
     for n, r in enumerate(records):
         if r["unanswerable"] or not r["evidence"]:
             continue
-        evidence = tuple(r["evidence"])
-
-        def q_plabel(text: str, doc: str, ev: tuple[str, ...] = evidence) -> bool:
-            return overlaps(text, ev)
-
-        def q_slabel(text: str, doc: str, ev: tuple[str, ...] = evidence) -> bool:
-            t = _norm(text)
-            return len(t) >= 20 and any(t in _norm(e) for e in ev)
-
-        split = _half(r["paper"])
-        items.append(
-            _extract(
-                bots["qasper-dev"],
-                r["q"],
-                sources=[r["paper"]],
-                passage_label=q_plabel,
-                sentence_label=q_slabel,
-                style="qasper",
-                split=split,
-                positive=True,
-                kind="own",
-            )
+        ev = tuple(r["evidence"])
+        labels = (
+            lambda t, d, ev=ev: is_evidence(t, ev),
+            lambda t, d, ev=ev: len(_norm(t)) >= 20 and inside_any(t, ev),
         )
+        meta = {"style": "qasper", "split": _half(r["paper"])}
+        ask("qasper-dev", r["q"], [r["paper"]], labels, positive=True, kind="own", **meta)
         other = qasper_docs[(qasper_docs.index(r["paper"]) + 1 + n % 7) % len(qasper_docs)]
-        items.append(
-            _extract(
-                bots["qasper-dev"],
-                r["q"],
-                sources=[other],
-                passage_label=q_plabel,
-                sentence_label=q_slabel,
-                style="qasper",
-                split=split,
-                positive=False,
-                kind="other paper",
-            )
-        )
+        ask("qasper-dev", r["q"], [other], labels, positive=False, kind="other paper", **meta)
         if n % 100 == 0:
             progress(f"qasper {n}")
     progress("done")
     return items
-
-
-def _drop(d: dict[str, Any], key: str) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if k != key}
 
 
 # -- fitting --------------------------------------------------------------------------------
@@ -535,6 +478,38 @@ def fit_decision(
     return coef, bias, cut
 
 
+def fusion_variants(items: list[Item], fusion: Fusion) -> dict[str, dict[str, float]]:
+    """Each style's figure with the fitted fusion, without each of its terms, and with the
+    earlier hand-set fusion (similarity + 0.6 BM25/best), on the given (held-out) items."""
+    kw, sw, cw = fusion
+    variants = {
+        "fitted": fusion,
+        "without the sentence term": (kw, 0.0, cw),
+        "without the coverage term": (kw, sw, 0.0),
+        "earlier default (keyword 0.6 only)": (0.6, 0.0, 0.0),
+        "dense only": (0.0, 0.0, 0.0),
+    }
+    out: dict[str, dict[str, float]] = {}
+    for label, f in variants.items():
+        out[label] = {
+            style: round(
+                _mean_metric(
+                    [i for i in items if i.style == style and i.positive],
+                    lambda i, f=f: _order(i, f),
+                ),
+                4,
+            )
+            for style in sorted({i.style for i in items})
+        }
+    out["keyword only"] = {
+        style: round(
+            _mean_metric([i for i in items if i.style == style and i.positive], _keyword_order), 4
+        )
+        for style in sorted({i.style for i in items})
+    }
+    return out
+
+
 def _probability(item: Item, fusion: Fusion, w: np.ndarray, coef: np.ndarray, bias: float) -> float:
     z = float(np.dot(coef, decision_row(item, fusion, w)[0])) + bias
     return 1 / (1 + math.exp(-max(min(z, 50.0), -50.0)))
@@ -663,6 +638,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             {
                 "model": model.to_json(),
                 "fusion_fit": fusion_info,
+                "fusion_variants_held_out": fusion_variants(test, fusion),
                 "calibrated_thresholds": calibrated,
                 "held_out": held_out,
                 "train": trained,

@@ -218,7 +218,11 @@ def evaluate(
     # (the questions, and the sentences quotes are chosen from when enough questions will
     # need them); the calls below then find them remembered.
     sentences = [store.documents[d].text[s:e] for d, s, e in store.sentences]
-    prime_sentences = answers and len(questions) * _SENTENCES_PER_ANSWER > len(sentences) // 4
+    # Indexes built since sentences have vectors need none embedded (quotes read them).
+    stored = len(store) > 0 and store.sentence_vectors_of(0) is not None
+    prime_sentences = (
+        answers and not stored and len(questions) * _SENTENCES_PER_ANSWER > len(sentences) // 4
+    )
     memo = _MemoEmbedder(
         bot.embedder, size=len(questions) + (len(sentences) if prime_sentences else 0) + 4096
     )

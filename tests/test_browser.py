@@ -225,6 +225,36 @@ def test_upload_answers_from_the_new_document_then_remove_it(
     assert "uploads/Lighthouse notes.txt" not in server[1].bot.sources
 
 
+def test_document_picker_limits_the_answer_to_the_chosen_documents(
+    page: Any, server: tuple[str, Library], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    doc = tmp_path / "Harbour rules.txt"
+    doc.write_text(
+        "Harbour rules\n\nShips entering the harbour must lower their speed to five knots.\n"
+        "The harbour master assigns every berth before a ship may dock.\n",
+        encoding="utf-8",
+    )
+    assert "Indexed uploads/Harbour rules.txt" in _upload(page, doc)
+    question = "What must ships entering the harbour do?"
+    reply = _ask(page, question)
+    expect(reply).to_contain_text("uploads/Harbour rules.txt, line ")
+
+    # Choose the shared document only: the harbour file is no longer searched or cited.
+    shared = next(s for s in server[1].bot.sources if not s.startswith("uploads/"))
+    page.locator("#qa-sources-pick input").click()
+    page.get_by_role("option", name=shared).click()
+    page.keyboard.press("Escape")
+    reply = _ask(page, question)
+    expect(reply).not_to_contain_text("Harbour rules.txt")
+    cards = page.locator("#qa-sources .qa-card")
+    expect(cards.first).to_be_visible()
+    for card in cards.all():
+        expect(card).not_to_contain_text("Harbour rules.txt")
+    server[1].remove("uploads/Harbour rules.txt")
+
+
 def test_markup_in_documents_is_shown_as_text_and_never_runs(
     page: Any, server: tuple[str, Library], tmp_path: Path
 ) -> None:

@@ -82,3 +82,19 @@ def test_boilerplate_never_quoted(bot: qa.Bot) -> None:
         for passage in answer.passages:
             assert "SUBSCRIBE TO NEWSLETTER" not in passage.text
             assert "Radicalization and International Terrorism" not in passage.text
+
+
+@pytest.mark.parametrize(
+    "question", ["Who is the author of Hamlet?", "What is the text of Hamlet?", "Who wrote Hamlet?"]
+)
+def test_other_works_are_refused(bot: qa.Bot, question: str) -> None:
+    answer = bot.ask(question)
+    assert not answer.found and answer.quotes == ()
+
+
+def test_this_documents_byline_and_a_named_quote(bot: qa.Bot) -> None:
+    author = bot.ask("Who wrote the commentary?")
+    assert author.found and author.quotes[0].text == "Luigi Martino"
+    # A question whose words all point at one passage is answered from it.
+    kissinger = bot.ask("What did Kissinger say in 2014?")
+    assert kissinger.found and "Kissinger stated" in kissinger.quotes[0].text

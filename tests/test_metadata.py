@@ -90,3 +90,19 @@ def test_other_authors_are_not_invented(bot: qa.Bot) -> None:
     # Not about this document: the byline is not offered as Hamlet's author.
     answer = bot.ask("Who wrote Hamlet?")
     assert all(q.text != "Maria van Houten" for q in answer.quotes)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who is the author of Hamlet?",
+        "What is the text of Hamlet?",
+        "Who is the writer of Ulysses?",
+    ],
+)
+def test_questions_about_other_works_never_get_the_byline(bot: qa.Bot, question: str) -> None:
+    # "author", "text" name a work, but another one: they go through the usual decision,
+    # which the byline shortcut no longer overrides.
+    answer = bot.ask(question)
+    assert all(q.text != "Maria van Houten" for q in answer.quotes)
+    assert all("12 March 2024" not in q.text for q in answer.quotes)

@@ -278,6 +278,29 @@ def test_another_model_rebuilds_the_tables(pg_url: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_a_calibration_is_stored_in_the_database(pg_url: str, tmp_path: Path) -> None:
+    _write(tmp_path, _TOPICS)
+    embedder = FakeEmbedder()
+    index.build_pg_index([tmp_path], pg_url, embedder=embedder)
+    shipped = qa.load(pg_url, embedder=embedder).threshold
+    calibration = qa.Calibration(
+        threshold=0.4242,
+        model=embedder.name,
+        answerable=12,
+        unanswerable=3,
+        false_abstention=0.0,
+        correct_abstention=1.0,
+        created="2026-12-03T00:00:00+0000",
+    )
+    qa.save_calibration(pg_url, calibration)
+    assert qa.load_calibration(pg_url, model=embedder.name) == calibration
+    assert qa.load(pg_url, embedder=embedder).threshold == 0.4242 != shipped
+    # Another build of the same model keeps it; it is the index's, not one server's.
+    index.build_pg_index([tmp_path], pg_url, embedder=embedder)
+    assert qa.load(pg_url, embedder=embedder).threshold == 0.4242
+
+
+@pytest.mark.slow
 def test_searches_restricted_to_sources(pg_url: str, tmp_path: Path) -> None:
     _write(tmp_path, _TOPICS)
     embedder = FakeEmbedder()

@@ -63,6 +63,14 @@ def test_the_shipped_model_is_loaded_and_used(bot: qa.Bot) -> None:
     assert answer.found == (answer.confidence >= bot.threshold)
 
 
+def test_the_results_file_describes_the_shipped_model() -> None:
+    # docs/QUALITY.md shows the coefficients and held-out figures of this results file.
+    root = Path(qa.__file__).parents[1]
+    fitted = json.loads((root / "benchmarks" / "results" / "answer_fit.json").read_text())
+    shipped = json.loads((root / "qa" / "answer_model.json").read_text())
+    assert fitted["model"] == shipped
+
+
 def test_the_model_file_is_package_data() -> None:
     config = tomllib.loads((Path(qa.__file__).parents[1] / "pyproject.toml").read_text())
     assert "answer_model.json" in config["tool"]["setuptools"]["package-data"]["qa"]

@@ -66,6 +66,19 @@ def test_ask_endpoint_returns_structured_quotes(server: tuple[str, qa.Bot]) -> N
     assert [q["text"] for q in result["quotes"]] == [q.text for q in direct.quotes]
 
 
+def test_ask_endpoint_limits_the_answer_to_chosen_documents(server: tuple[str, qa.Bot]) -> None:
+    from gradio_client import Client
+
+    url, bot = server
+    source = bot.sources[0]
+    client = Client(url, verbose=False)
+    question = "What does NATO consider cyberspace to be?"
+    result = client.predict(question, 5, "hybrid", [source], api_name="/ask")
+    assert result["passages"] and {p["source"] for p in result["passages"]} == {source}
+    with pytest.raises(Exception, match="no document"):
+        client.predict(question, 5, "hybrid", ["not-indexed.txt"], api_name="/ask")
+
+
 def test_ask_endpoint_abstains_and_reports_bad_input(server: tuple[str, qa.Bot]) -> None:
     from gradio_client import Client
 

@@ -108,18 +108,26 @@ def _library(target: qa.Bot | Library) -> Library:
 
 
 def _answer(
-    library: Library, message: str, *, k: int, mode: str, search_only: bool
+    library: Library,
+    message: str,
+    *,
+    k: int,
+    mode: str,
+    search_only: bool,
+    sources: Sequence[str] | None = None,
 ) -> tuple[qa.Bot, qa.Answer]:
     bot = library.bot  # one version of the index for the whole turn
     k = int(k)
     if not 1 <= k <= MAX_K:
         raise qa.QuestionError(f"ask for 1 to {MAX_K} passages, not {k}")
+    # Nothing picked means every document, as an empty picker reads.
+    chosen = list(sources) if sources else None
     if search_only:
-        passages = tuple(bot.retrieve(message, k=k, mode=mode))  # type: ignore[arg-type]
+        passages = tuple(bot.retrieve(message, k=k, mode=mode, sources=chosen))  # type: ignore[arg-type]
         best = max((p.similarity for p in passages), default=0.0)
         answer = qa.Answer(qa.clean_question(message), False, (), passages, best)
         return bot, answer
-    return bot, bot.ask(message, k=k, mode=mode)  # type: ignore[arg-type]
+    return bot, bot.ask(message, k=k, mode=mode, sources=chosen)  # type: ignore[arg-type]
 
 
 def chat_function(target: qa.Bot | Library) -> Callable[..., str]:
@@ -172,11 +180,18 @@ def build_app(
         )
 
     def respond(
-        message: str, history: list[Any], k: float, mode: str, search_only: bool
+        message: str,
+        history: list[Any],
+        k: float,
+        mode: str,
+        search_only: bool,
+        sources: list[str] | None = None,
     ) -> tuple[list[Any], str, str]:
         history = list(history or [])
         try:
-            bot, answer = _answer(library, message, k=int(k), mode=mode, search_only=search_only)
+            bot, answer = _answer(
+                library, message, k=int(k), mode=mode, search_only=search_only, sources=sources
+            )
         except qa.QAError as exc:
             reply, panel = f"**Cannot answer:** {_escape(str(exc))}", gr.skip()
         else:
@@ -186,24 +201,34 @@ def build_app(
         history.append({"role": "assistant", "content": reply})
         return history, panel, ""
 
-    def ask(question: str, k: int = 5, mode: str = "hybrid") -> dict[str, Any]:
+    def ask(
+        question: str, k: int = 5, mode: str = "hybrid", sources: list[str] | None = None
+    ) -> dict[str, Any]:
         """Answer a question: found, quotes (text, source, start, end, location, score) and
-        the passages used (text, source, offsets, score, similarity)."""
+        the passages used (text, source, offsets, score, similarity). ``sources`` limits the
+        answer to those documents (none: all of them)."""
         try:
-            bot, answer = _answer(library, question, k=k, mode=mode, search_only=False)
+            bot, answer = _answer(
+                library, question, k=k, mode=mode, search_only=False, sources=sources
+            )
         except qa.QAError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
         return answer_json(answer, threshold=bot.threshold)
 
-    def documents_state() -> tuple[str, Any]:
+    def documents_state() -> tuple[str, Any, Any]:
         names = [s.source for s in library.sources()]
-        return documents_html(library.sources()), gr.update(choices=names, value=None)
+        return (
+            documents_html(library.sources()),
+            gr.update(choices=names, value=None),
+            # The picker keeps what is still there: a removed document drops out of it.
+            gr.update(choices=names),
+        )
 
     tracker = gr.Progress(track_tqdm=True)  # the embedding's progress bar shows on the page
 
     def on_upload(files: list[str] | None, progress: Any = tracker) -> tuple[Any, ...]:
         if not files:
-            return (gr.skip(),) * 4
+            return (gr.skip(),) * 5
         try:
             report = library.add(files, on_progress=lambda f, what: progress(f, desc=what))
         except qa.QAError as exc:
@@ -264,6 +289,13 @@ def build_app(
                         label="Example questions",
                         elem_id="qa-examples",
                     )
+                chosen = gr.Dropdown(
+                    [s.source for s in library.sources()],
+                    value=[],
+                    multiselect=True,
+                    label="Answer from these documents only (none: all of them)",
+                    elem_id="qa-sources-pick",
+                )
                 with gr.Accordion("Settings", open=False, elem_id="qa-settings"):
                     k = gr.Slider(1, 20, value=5, step=1, label="Passages to retrieve")
                     mode = gr.Radio(list(qa.MODES), value="hybrid", label="Search mode")
@@ -300,14 +332,17 @@ def build_app(
                 )
                 remove = gr.Button("Remove from index", variant="stop", scale=1)
 
-        inputs = [box, chatbot, k, mode, search_only]
+        inputs = [box, chatbot, k, mode, search_only, chosen]
         outputs = [chatbot, panel, box]
         box.submit(respond, inputs, outputs, api_visibility="private")
         send.click(respond, inputs, outputs, api_visibility="private")
         upload.upload(
-            on_upload, [upload], [status, doc_list, pick, upload], api_visibility="private"
+            on_upload,
+            [upload],
+            [status, doc_list, pick, chosen, upload],
+            api_visibility="private",
         )
-        remove.click(on_remove, [pick], [status, doc_list, pick], api_visibility="private")
+        remove.click(on_remove, [pick], [status, doc_list, pick, chosen], api_visibility="private")
         gr.api(ask, api_name="ask")  # type: ignore[attr-defined]
         gr.api(chat, api_name="chat", api_visibility="undocumented")  # type: ignore[attr-defined]
 
