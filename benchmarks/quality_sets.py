@@ -70,14 +70,15 @@ def plot(out: Path = PLOT) -> None:
     """Draw share wrong against share refused for each set's default mode, as SVG (no
     plotting library needed), the shipped threshold as a dot."""
     width, height, pad = 560, 360, 50
+    legend = width + 10  # the legend sits right of the plot, clear of the lines
 
     def xy(refused: float, wrong: float) -> tuple[float, float]:
         return pad + refused * (width - 2 * pad), height - pad - wrong * (height - 2 * pad)
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width + 170}" height="{height}" '
         'font-family="sans-serif" font-size="12">',
-        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<rect width="{width + 170}" height="{height}" fill="white"/>',
         f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
         'stroke="black"/>',
         f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="black"/>',
@@ -108,10 +109,10 @@ def plot(out: Path = PLOT) -> None:
                 x, y = xy(r["refused"], r["wrong"])
                 parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour}"/>')
         parts.append(
-            f'<text x="{width - pad - 150}" y="{pad + 16 * n}" fill="{colour}">{name}</text>'
+            f'<text x="{legend}" y="{pad + 16 * n}" fill="{colour}">{name}</text>'
         )
     parts.append(
-        f'<text x="{width - pad - 150}" y="{pad + 16 * len(SETS)}">dot: shipped threshold</text>'
+        f'<text x="{legend}" y="{pad + 16 * len(SETS)}">dot: shipped threshold</text>'
     )
     parts.append("</svg>")
     out.write_text("\n".join(parts) + "\n", encoding="utf-8")
