@@ -108,12 +108,8 @@ def plot(out: Path = PLOT) -> None:
             if r["threshold"] == run["threshold"]:
                 x, y = xy(r["refused"], r["wrong"])
                 parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour}"/>')
-        parts.append(
-            f'<text x="{legend}" y="{pad + 16 * n}" fill="{colour}">{name}</text>'
-        )
-    parts.append(
-        f'<text x="{legend}" y="{pad + 16 * len(SETS)}">dot: shipped threshold</text>'
-    )
+        parts.append(f'<text x="{legend}" y="{pad + 16 * n}" fill="{colour}">{name}</text>')
+    parts.append(f'<text x="{legend}" y="{pad + 16 * len(SETS)}">dot: shipped threshold</text>')
     parts.append("</svg>")
     out.write_text("\n".join(parts) + "\n", encoding="utf-8")
 
