@@ -68,6 +68,7 @@ class Item:
     kw: np.ndarray
     sent: np.ndarray
     coverage: np.ndarray  # share of the question's weight in each candidate passage
+    heading: np.ndarray  # similarity of the heading each candidate passage sits under
     relevant: np.ndarray  # candidate passage holds the evidence / is a relevant document
     agreement: float  # share of the dense side's passages the keyword side found too
     docs: list[str]  # candidate's document id
@@ -101,6 +102,7 @@ def _extract(
         kw=cands.keyword,
         sent=cands.sentence,
         coverage=cands.coverage,
+        heading=cands.heading,
         agreement=cands.agreement,
         relevant=np.array([passage_label(t, d) for t, d in zip(texts, docs, strict=True)]),
         docs=docs,
@@ -266,12 +268,12 @@ def extract(limit_squad: int) -> list[Item]:
 # -- fitting --------------------------------------------------------------------------------
 
 
-Fusion = tuple[float, float, float]  # keyword, sentence, coverage weights
+Fusion = tuple[float, float, float, float]  # keyword, sentence, coverage, heading weights
 
 
 def _order(item: Item, fusion: Fusion) -> np.ndarray:
-    kw, sw, cw = fusion
-    score = item.sim + kw * item.kw + sw * item.sent + cw * item.coverage
+    kw, sw, cw, hw = fusion
+    score = item.sim + kw * item.kw + sw * item.sent + cw * item.coverage + hw * item.heading
     return np.lexsort((np.arange(len(score)), -score))
 
 
@@ -312,29 +314,26 @@ def fit_fusion(train: list[Item]) -> tuple[Fusion, dict[str, Any]]:
     by_style = {s: [i for i in train if i.style == s] for s in styles}
     single = {
         s: max(
-            _mean_metric(its, lambda i: _order(i, (0.0, 0.0, 0.0))),
+            _mean_metric(its, lambda i: _order(i, (0.0, 0.0, 0.0, 0.0))),
             _mean_metric(its, _keyword_order),
         )
         for s, its in by_style.items()
     }
     scored = []
-    for kw in np.arange(0.0, 1.01, 0.1):
-        for sw in np.arange(0.0, 1.51, 0.25):
-            for cw in np.arange(0.0, 1.01, 0.1):
-                f = (round(float(kw), 2), round(float(sw), 2), round(float(cw), 2))
-                margins = {
-                    s: _mean_metric(its, lambda i, f=f: _order(i, f)) - single[s]
-                    for s, its in by_style.items()
-                }
-                scored.append(
-                    (
-                        min(margins.values()) >= 0,
-                        float(np.mean(list(margins.values()))),
-                        min(margins.values()),
-                        f,
-                        margins,
-                    )
-                )
+    grid = [
+        (round(float(kw), 2), round(float(sw), 2), round(float(cw), 2), round(float(hw), 2))
+        for kw in np.arange(0.0, 1.01, 0.1)
+        for sw in np.arange(0.0, 1.51, 0.25)
+        for cw in np.arange(0.0, 1.01, 0.1)
+        for hw in (0.0, 0.4, 0.8, 1.2)
+    ]
+    for f in grid:
+        margins = {
+            s: _mean_metric(its, lambda i, f=f: _order(i, f)) - single[s]
+            for s, its in by_style.items()
+        }
+        smallest = min(margins.values())
+        scored.append((smallest >= 0, float(np.mean(list(margins.values()))), smallest, f, margins))
     feasible = [r for r in scored if r[0]]
     best = max(feasible, key=lambda r: r[1]) if feasible else max(scored, key=lambda r: r[2])
     return best[3], {
@@ -359,6 +358,7 @@ def _sentence_table(item: Item, order: np.ndarray) -> tuple[np.ndarray, np.ndarr
         keyword=item.kw,
         sentence=item.sent,
         coverage=item.coverage,
+        heading=item.heading,
         dense_hit=np.ones(len(item.sim), dtype=bool),
         keyword_hit=item.kw > 0,
     )
@@ -481,13 +481,14 @@ def fit_decision(
 def fusion_variants(items: list[Item], fusion: Fusion) -> dict[str, dict[str, float]]:
     """Each style's figure with the fitted fusion, without each of its terms, and with the
     earlier hand-set fusion (similarity + 0.6 BM25/best), on the given (held-out) items."""
-    kw, sw, cw = fusion
+    kw, sw, cw, hw = fusion
     variants = {
         "fitted": fusion,
-        "without the sentence term": (kw, 0.0, cw),
-        "without the coverage term": (kw, sw, 0.0),
-        "earlier default (keyword 0.6 only)": (0.6, 0.0, 0.0),
-        "dense only": (0.0, 0.0, 0.0),
+        "without the sentence term": (kw, 0.0, cw, hw),
+        "without the coverage term": (kw, sw, 0.0, hw),
+        "without the heading term": (kw, sw, cw, 0.0),
+        "earlier default (keyword 0.6 only)": (0.6, 0.0, 0.0, 0.0),
+        "dense only": (0.0, 0.0, 0.0, 0.0),
     }
     out: dict[str, dict[str, float]] = {}
     for label, f in variants.items():
@@ -542,7 +543,7 @@ def report(
         name = "evidence@1" if style == "qasper" else "ndcg@10"
         orders = {
             "hybrid": lambda i: _order(i, fusion),
-            "dense": lambda i: _order(i, (0.0, 0.0, 0.0)),
+            "dense": lambda i: _order(i, (0.0, 0.0, 0.0, 0.0)),
             "keyword": _keyword_order,
         }
         for mode, order in orders.items():
@@ -593,7 +594,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     train = [i for i in items if i.split == "train"]
     test = [i for i in items if i.split == "test"]
     fusion, fusion_info = fit_fusion([i for i in train if i.positive])
-    print(f"fusion (keyword, sentence, coverage): {fusion} {fusion_info}", flush=True)
+    print(f"fusion (keyword, sentence, coverage, heading): {fusion} {fusion_info}", flush=True)
     w = fit_sentences(train, fusion)
     print("sentence weights:", np.round(w, 3).tolist(), flush=True)
     coef, bias, cut = fit_decision(train, fusion, w)
@@ -618,6 +619,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         keyword_weight=fusion[0],
         sentence_weight=fusion[1],
         coverage_weight=fusion[2],
+        heading_weight=fusion[3],
         sentence=tuple(round(float(v), 4) for v in w),
         decision=tuple(round(float(v), 4) for v in coef),
         bias=round(bias, 4),

@@ -384,6 +384,20 @@ class PgStore:
             return None
         return np.asarray(cached.sentence_vectors[rows], dtype=np.float32)
 
+    def sentence_vector_at(self, document: Document, start: int) -> np.ndarray | None:
+        """Vector of the sentence of ``document`` that starts at ``start`` (None if none)."""
+        with self._lock:
+            cached = next(
+                (c for c in self._documents.values() if c.document.source == document.source),
+                None,
+            )
+        if cached is None or cached.sentence_vectors is None or not len(cached.sentences):
+            return None
+        row = int(np.searchsorted(cached.sentences[:, 0], start, side="left"))
+        if row >= len(cached.sentences) or int(cached.sentences[row, 0]) != start:
+            return None
+        return np.asarray(cached.sentence_vectors[row], dtype=np.float32)
+
     def _sentence_rows(self, i: int) -> tuple[_Cached, np.ndarray]:
         # The passage's document and the rows of its sentences inside passage ``i``.
         doc_id, start, end = self._span(i)

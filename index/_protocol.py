@@ -75,6 +75,11 @@ class SearchStore(Protocol):
         """Unit vectors of :meth:`sentence_spans` ``(i)``, row for row; None if not stored."""
         ...
 
+    def sentence_vector_at(self, document: Document, start: int) -> np.ndarray | None:
+        """Unit vector of the sentence of ``document`` that starts at ``start``; None if no
+        sentence starts there or vectors are not stored."""
+        ...
+
     def dense(
         self, vector: np.ndarray, k: int, *, sources: Sequence[str] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:

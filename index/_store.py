@@ -158,6 +158,17 @@ class Store:
             return None
         return np.asarray(self.sentence_vectors[self._sentence_rows(i)], dtype=np.float32)
 
+    def sentence_vector_at(self, document: Document, start: int) -> np.ndarray | None:
+        """Vector of the sentence of ``document`` that starts at ``start`` (None if none)."""
+        number = self._by_source.get(document.source)
+        if number is None or self.sentence_vectors is None:
+            return None
+        key = number * (1 << 40) + start
+        row = int(np.searchsorted(self._sentence_keys, key, side="left"))
+        if row >= len(self._sentence_keys) or int(self._sentence_keys[row]) != key:
+            return None
+        return np.asarray(self.sentence_vectors[row], dtype=np.float32)
+
     def _sentence_rows(self, i: int) -> np.ndarray:
         # Rows of the sentences that start and end inside passage ``i``.
         doc, start, end = (int(v) for v in self.passages[i])

@@ -5,7 +5,8 @@ splits of several question styles (SQuAD, FiQA, QASPER) and stored in ``answer_m
 beside this module, with the data, command and date that produced them:
 
 - **fusion**: a passage scores ``similarity + keyword * bm25/best_bm25 + sentence *
-  best_sentence_similarity + coverage * idf-weighted share of the question's terms``;
+  best_sentence_similarity + coverage * idf-weighted share of the question's terms +
+  heading * similarity of the heading the passage sits under``;
 - **sentence**: a candidate sentence scores ``sum(weight * feature)`` over
   :data:`SENTENCE_FEATURES`; the best is quoted;
 - **decision**: the probability that the documents answer is the logistic of
@@ -62,6 +63,7 @@ class AnswerModel:
     keyword_weight: float
     sentence_weight: float
     coverage_weight: float
+    heading_weight: float
     sentence: tuple[float, ...]
     decision: tuple[float, ...]
     bias: float
@@ -85,6 +87,7 @@ class AnswerModel:
                 "keyword": self.keyword_weight,
                 "sentence": self.sentence_weight,
                 "coverage": self.coverage_weight,
+                "heading": self.heading_weight,
             },
             "sentence": dict(zip(SENTENCE_FEATURES, self.sentence, strict=True)),
             "decision": {
@@ -103,6 +106,7 @@ class AnswerModel:
                 keyword_weight=float(data["fusion"]["keyword"]),
                 sentence_weight=float(data["fusion"]["sentence"]),
                 coverage_weight=float(data["fusion"]["coverage"]),
+                heading_weight=float(data["fusion"]["heading"]),
                 sentence=tuple(float(data["sentence"][n]) for n in SENTENCE_FEATURES),
                 decision=tuple(float(data["decision"][n]) for n in DECISION_FEATURES),
                 bias=float(data["decision"]["bias"]),

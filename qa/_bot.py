@@ -286,7 +286,14 @@ class Bot:
         kw = model.keyword_weight if fusion.keyword_weight is None else fusion.keyword_weight
         sw = model.sentence_weight if fusion.sentence_weight is None else fusion.sentence_weight
         cw = model.coverage_weight if fusion.coverage_weight is None else fusion.coverage_weight
-        return cands.similarity + kw * cands.keyword + sw * cands.sentence + cw * cands.coverage
+        hw = model.heading_weight if fusion.heading_weight is None else fusion.heading_weight
+        return (
+            cands.similarity
+            + kw * cands.keyword
+            + sw * cands.sentence
+            + cw * cands.coverage
+            + hw * cands.heading
+        )
 
     def _passages(self, ranking: Ranking, k: int) -> list[Passage]:
         cands = ranking.candidates

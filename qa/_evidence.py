@@ -85,6 +85,7 @@ class Candidates:
     keyword: np.ndarray  # BM25 score over the question's best (0 when not a keyword hit)
     sentence: np.ndarray  # best cosine of one of its sentences (its own similarity if none)
     coverage: np.ndarray  # idf-weighted share of the question's terms the passage holds
+    heading: np.ndarray  # cosine of the question and the heading the passage sits under (0: none)
     dense_hit: np.ndarray  # among the dense side's best (bool)
     keyword_hit: np.ndarray  # among the keyword side's best (bool)
 
@@ -120,6 +121,7 @@ def candidates(
     q = vector.astype(np.float32)
     best_sentence = []
     coverage = []
+    heading = []
     for i in ids:
         vectors = store.sentence_vectors_of(i)
         best_sentence.append(
@@ -127,15 +129,58 @@ def candidates(
         )
         doc, start, end = store.passage_span(i)
         coverage.append(weights.coverage(doc.text[start:end]) if weights.total else 0.0)
+        at = heading_start(doc.source, doc.sha256, doc.text, start)
+        found = store.sentence_vector_at(doc, at) if at is not None else None
+        heading.append(float(found @ q) if found is not None else 0.0)
     return Candidates(
         ids=np.array(ids, dtype=np.int64),
         similarity=np.array([sims[i] for i in ids], dtype=np.float64),
         keyword=np.array([kw.get(i, 0.0) for i in ids], dtype=np.float64),
         sentence=np.array(best_sentence, dtype=np.float64),
         coverage=np.array(coverage, dtype=np.float64),
+        heading=np.array(heading, dtype=np.float64),
         dense_hit=dense_hit,
         keyword_hit=np.array([i in kw for i in ids], dtype=bool),
     )
+
+
+#: How far back a heading is looked for, in characters: a section rarely runs longer.
+HEADING_REACH = 20_000
+
+
+def is_heading(paragraph: str) -> bool:
+    """A paragraph that reads as a heading: one short line without closing punctuation."""
+    stripped = paragraph.strip()
+    text = stripped.lstrip("#").strip()
+    if not 0 < len(text.split()) <= 12 or "\n" in text:
+        return False
+    # A Markdown heading may be a question ("## Which files can I index?"); a plain line
+    # that ends like a sentence is a sentence.
+    return stripped.startswith("#") or not text.endswith((".", "?", "!", ":", ";", ",", ")"))
+
+
+@lru_cache(maxsize=65536)
+def heading_start(source: str, sha256: str, text: str, position: int) -> int | None:
+    """Start of the heading paragraph the text at ``position`` sits under: the nearest
+    paragraph at or before it that reads as a heading (None when there is none in reach).
+
+    Documents split into sections answer section-wide questions ("What datasets do they
+    use?") in passages that never repeat the section's name; the heading carries it.
+    ``source`` and ``sha256`` key the cache, so a document's text is not hashed per call.
+    """
+    floor = max(0, position - HEADING_REACH)
+    cursor = position
+    while cursor >= floor:
+        begin = text.rfind("\n\n", floor, cursor)
+        begin = floor if begin < 0 else begin + 2
+        end = text.find("\n\n", begin)
+        paragraph = text[begin : end if end >= 0 else len(text)]
+        if begin <= position and is_heading(paragraph):
+            return begin + (len(paragraph) - len(paragraph.lstrip()))
+        if begin <= floor:
+            return None
+        cursor = begin - 2
+    return None
 
 
 @dataclass(frozen=True)

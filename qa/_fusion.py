@@ -21,6 +21,8 @@ class FusionOptions:
     sentence_weight: float | None = None
     #: Weight of the passage's idf-weighted coverage of the question (None: the model's).
     coverage_weight: float | None = None
+    #: Weight of the similarity of the heading the passage sits under (None: the model's).
+    heading_weight: float | None = None
     #: "score": similarity + keyword weight x BM25 / best BM25 + sentence weight x best
     #: sentence similarity + coverage weight x coverage (magnitudes kept); "rrf": weighted
     #: reciprocal ranks.

@@ -155,6 +155,7 @@ def _matches(kind: str, lines: Sequence[Line], i: int, text: str) -> bool:
         following = lines[i + 1][2] if i + 1 < len(lines) else ""
         return (
             2 <= len(text.split()) <= 20
+            and not text.endswith(".")  # a sentence, not a title
             and not _is_date(text)
             and not _is_name(text)
             and (_is_date(following) or _is_name(following))

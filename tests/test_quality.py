@@ -123,3 +123,47 @@ def test_a_garbled_model_file_says_what_to_do(tmp_path: Path) -> None:
         qa.load_answer_model(path)
     with pytest.raises(qa.AnswerModelError, match="cannot read"):
         qa.load_answer_model(tmp_path / "missing.json")
+
+
+def test_the_heading_a_passage_sits_under_is_found() -> None:
+    from qa._evidence import heading_start, is_heading
+
+    text = (
+        "A Study of Rivers\n\nAbstract text that runs on for a while.\n\n"
+        "Datasets\n\nWe collected 220 dialogs from volunteers.\n\nMore detail follows here.\n\n"
+        "## Which rivers flood?\n\nThe Danube floods in spring."
+    )
+    datasets = text.index("Datasets")
+    assert heading_start("doc", "h", text, text.index("We collected")) == datasets
+    assert heading_start("doc", "h", text, text.index("More detail")) == datasets
+    assert heading_start("doc", "h", text, datasets) == datasets  # a passage opening on it
+    assert heading_start("doc", "h", text, text.index("The Danube")) == text.index("## Which")
+    assert heading_start("doc", "h", text, text.index("Abstract")) == 0
+    assert is_heading("Experiments ::: Datasets") and is_heading("## Can rivers be governed?")
+    assert not is_heading("It floods.") and not is_heading("Is it a question?")
+    assert not is_heading("one\ntwo") and not is_heading("")
+
+
+def test_a_heading_lifts_the_passages_of_its_section(
+    tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
+    filler = " ".join(["The annotators worked in pairs and met every week."] * 4)
+    text = (
+        "Results\n\nThe model scored well on every benchmark we tried in the end.\n\n"
+        f"Datasets\n\n{filler}\n\n{filler}\n\n"
+        "We collected 220 dialogs from volunteers over two months.\n\n"
+        "Conclusion\n\nThe work opens several paths for future study of dialog."
+    )
+    build_from_documents(
+        [Document("paper.md", "paper.md", text, "markdown", "p" * 64)],
+        tmp_path / "idx",
+        embedder=fake_embedder,
+    )
+    bot = qa.load(tmp_path / "idx", embedder=fake_embedder)
+    ranking = bot.rank("Which datasets?", k=3)
+    cands = ranking.candidates
+    spans = [bot.store.passage_span(int(i)) for i in cands.ids]
+    under = [n for n, (_, s, e) in enumerate(spans) if "220 dialogs" in text[s:e]]
+    assert under and cands.heading[under[0]] > 0.5  # "Datasets" heads the passage
+    heavy = qa.Bot(bot.store, bot.embedder, model=replace(bot.model, heading_weight=5.0))
+    assert "220 dialogs" in heavy.retrieve("Which datasets?", k=1)[0].text
