@@ -346,30 +346,19 @@ def fit_fusion(train: list[Item]) -> tuple[Fusion, dict[str, Any]]:
 
 def _sentence_table(item: Item, order: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Features, labels and candidate rows of the sentences of the top passages."""
-    from qa._evidence import Candidates, Sentences, sentence_features
+    from qa._evidence import sentence_features
 
     position = np.full(len(item.sim), len(order), dtype=np.float64)
     position[order] = np.arange(len(order))
     top = set(int(r) for r in order[:TOP])
     keep = np.array([int(c) in top for c in item.s_cand], dtype=bool)
-    cands = Candidates(
-        ids=np.zeros(len(item.sim)),
+    feats = sentence_features(
+        item.s_cand[keep],
+        item.s_intrinsic[keep],
         similarity=item.sim,
         keyword=item.kw,
-        sentence=item.sent,
-        coverage=item.coverage,
-        heading=item.heading,
-        dense_hit=np.ones(len(item.sim), dtype=bool),
-        keyword_hit=item.kw > 0,
+        position=position,
     )
-    sents = Sentences(
-        candidate=item.s_cand[keep],
-        documents=tuple([None] * int(keep.sum())),  # type: ignore[list-item]
-        starts=np.zeros(int(keep.sum())),
-        ends=np.zeros(int(keep.sum())),
-        intrinsic=item.s_intrinsic[keep],
-    )
-    feats = sentence_features(sents, cands, position)
     return feats, item.s_label[keep], position[item.s_cand[keep]]
 
 

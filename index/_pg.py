@@ -214,6 +214,8 @@ class PgStore:
         self._conn = conn
         self._lock = threading.RLock()
         self._documents: dict[int, _Cached] = {}
+        # Source name -> id of its cached document, for lookups by document.
+        self._by_source: dict[str, int] = {}
         self._spans: dict[int, tuple[int, int, int]] = {}  # passage id -> document id, span
         self._ef = 0
         self._ensure_ef(EF_SEARCH)
@@ -320,7 +322,9 @@ class PgStore:
             # Forget documents that are no longer indexed.
             live = set(ids)
             for gone in [i for i in self._documents if i not in live]:
-                del self._documents[gone]
+                source = self._documents.pop(gone).document.source
+                if self._by_source.get(source) == gone:
+                    del self._by_source[source]
             return [self._documents[i].document for i in ids]
 
     @property
@@ -387,11 +391,11 @@ class PgStore:
     def sentence_vector_at(self, document: Document, start: int) -> np.ndarray | None:
         """Vector of the sentence of ``document`` that starts at ``start`` (None if none)."""
         with self._lock:
-            cached = next(
-                (c for c in self._documents.values() if c.document.source == document.source),
-                None,
-            )
-        if cached is None or cached.sentence_vectors is None or not len(cached.sentences):
+            doc_id = self._by_source.get(document.source)
+            cached = self._documents.get(doc_id) if doc_id is not None else None
+        if cached is None or cached.document.sha256 != document.sha256:
+            return None
+        if cached.sentence_vectors is None or not len(cached.sentences):
             return None
         row = int(np.searchsorted(cached.sentences[:, 0], start, side="left"))
         if row >= len(cached.sentences) or int(cached.sentences[row, 0]) != start:
@@ -591,6 +595,7 @@ class PgStore:
                 spans,
                 vectors,
             )
+            self._by_source[source] = int(doc_id)
 
 
 _FETCH = (

@@ -166,7 +166,7 @@ class Bot:
         features = decision_features(
             top_similarity=float(cands.similarity[top].max()),
             sentence_similarity=max((c.similarity for c in scored), default=0.0),
-            passage_coverage=ranking.weights.coverage(passages[0].text),
+            passage_coverage=float(cands.coverage[ranking.order[0]]),
             sentence_coverage=best.overlap if best is not None else 0.0,
             unknown_share=ranking.weights.unknown_share,
             agreement=cands.agreement,
@@ -308,7 +308,14 @@ class Bot:
         sents = self.sentences_of(ranking, [int(r) for r in rows])
         position = np.full(len(ranking.candidates.ids), len(ranking.order), dtype=np.float64)
         position[ranking.order] = np.arange(len(ranking.order))
-        features = sentence_features(sents, ranking.candidates, position)
+        cands = ranking.candidates
+        features = sentence_features(
+            sents.candidate,
+            sents.intrinsic,
+            similarity=cands.similarity,
+            keyword=cands.keyword,
+            position=position,
+        )
         scores = self.model.sentence_scores(features)
         # Softmax over the candidates: the chance that each is the one to quote (0..1).
         shares = np.exp(scores - scores.max()) if len(scores) else scores

@@ -87,7 +87,14 @@ def calibrate(
 
     Nothing is stored: :func:`save_calibration` does that.
     """
-    open_bot = Bot(bot.store, bot.embedder, threshold=0.0, fusion=bot.fusion, model=bot.model)
+    open_bot = Bot(
+        bot.store,
+        bot.embedder,
+        threshold=0.0,
+        fusion=bot.fusion,
+        quotes=bot.quote_options,
+        model=bot.model,
+    )
     report = evaluate(open_bot, dataset, limit=limit, progress=progress)
     fitted = fit_threshold(
         report.results, model=bot.store.manifest.model, max_false_abstention=max_false_abstention

@@ -253,15 +253,24 @@ def sentences(
     )
 
 
-def sentence_features(sents: Sentences, cands: Candidates, position: np.ndarray) -> np.ndarray:
-    """Rows of :data:`SENTENCE_FEATURES`; ``position[c]`` is candidate ``c``'s rank from 0."""
-    out = np.zeros((len(sents), len(SENTENCE_FEATURES)), dtype=np.float64)
+def sentence_features(
+    candidate: np.ndarray,
+    intrinsic: np.ndarray,
+    *,
+    similarity: np.ndarray,
+    keyword: np.ndarray,
+    position: np.ndarray,
+) -> np.ndarray:
+    """Rows of :data:`SENTENCE_FEATURES` for sentences of the candidate passages at rows
+    ``candidate`` with :data:`INTRINSIC` features ``intrinsic``; ``similarity``,
+    ``keyword`` and ``position`` (rank from 0) are per candidate passage."""
+    out = np.zeros((len(candidate), len(SENTENCE_FEATURES)), dtype=np.float64)
     col = {name: n for n, name in enumerate(SENTENCE_FEATURES)}
     for n, name in enumerate(INTRINSIC):
-        out[:, col[name]] = sents.intrinsic[:, n]
-    c = sents.candidate
-    out[:, col["passage_similarity"]] = cands.similarity[c]
-    out[:, col["passage_keyword"]] = cands.keyword[c]
+        out[:, col[name]] = intrinsic[:, n]
+    c = candidate
+    out[:, col["passage_similarity"]] = similarity[c]
+    out[:, col["passage_keyword"]] = keyword[c]
     out[:, col["rank"]] = 1.0 / (1.0 + position[c])
     return out
 

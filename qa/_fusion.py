@@ -45,19 +45,3 @@ def reciprocal_rank_fusion(
             scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     order = {item: i for i, item in enumerate(scores)}
     return sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))
-
-
-def score_fusion(
-    dense: dict[int, float], keyword: dict[int, float], *, keyword_weight: float
-) -> list[tuple[int, float]]:
-    """Fuse by score: ``similarity + keyword_weight * bm25 / best_bm25``, best first.
-
-    ``dense`` holds the cosine similarity of every candidate; ``keyword`` the BM25 scores of
-    the keyword candidates (others count 0). Dividing by the best BM25 score makes it
-    comparable across questions; cosine similarity is comparable already.
-    """
-    best = max(keyword.values(), default=0.0)
-    scale = keyword_weight / best if best > 0 else 0.0
-    scores = {i: sim + scale * keyword.get(i, 0.0) for i, sim in dense.items()}
-    order = {item: n for n, item in enumerate(scores)}
-    return sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))
