@@ -433,16 +433,23 @@ def start(
     examples: Sequence[str] = (),
     auth: Sequence[tuple[str, str]] | None = None,
     max_sessions: int = DEFAULT_MAX_SESSIONS,
+    mcp: bool = False,
 ) -> tuple[Any, str]:
     """Start the web chat in the background; return the app and its URL (``app.close()``).
 
     ``auth``: (user, password) pairs; when given, the page and its API ask for a login.
     ``max_sessions``: most open sessions whose page state is kept in memory.
+    ``mcp``: also serve the MCP tools at ``/mcp`` (see :mod:`ui._mcp`).
     """
     if max_sessions < 1:
         raise ServeError(f"keep at least 1 session, not {max_sessions}; raise --max-sessions")
     library = _library(bot)
     app = build_app(library, examples=examples)
+    extra: dict[str, Any] = {}
+    if mcp:
+        from ._mcp import http_app_kwargs
+
+        extra["app_kwargs"] = http_app_kwargs(lambda: library.bot, host=host, auth=auth)
     try:
         _, url, _ = app.launch(
             prevent_thread_lock=True,
@@ -453,6 +460,7 @@ def start(
                 max_sessions=max_sessions,
             ),
             auth=list(auth) if auth else None,
+            **extra,
         )
     except OSError as exc:
         raise ServeError(
@@ -470,18 +478,28 @@ def serve(
     examples: Sequence[str] = (),
     auth: Sequence[tuple[str, str]] | None = None,
     max_sessions: int = DEFAULT_MAX_SESSIONS,
+    mcp: bool = False,
 ) -> None:
     """Start the web chat and block until it is stopped (Ctrl+C).
 
     ``auth``: (user, password) pairs; when given, the page and its API ask for a login.
     ``max_sessions``: most open sessions whose page state is kept in memory.
+    ``mcp``: also serve the MCP tools at ``/mcp``.
     """
     app, url = start(
-        bot, host=host, port=port, examples=examples, auth=auth, max_sessions=max_sessions
+        bot,
+        host=host,
+        port=port,
+        examples=examples,
+        auth=auth,
+        max_sessions=max_sessions,
+        mcp=mcp,
     )
     if host not in ("127.0.0.1", "localhost", "::1") and not auth:
         print(f"qa: serving on {host}:{port}: anyone who can reach this machine can use it")
     print(f"qa: the chat is at {url} (Ctrl+C stops it)", flush=True)
+    if mcp:
+        print(f"qa: MCP tools (ask, search) at {url.rstrip('/')}/mcp", flush=True)
     try:
         app.block_thread()
     finally:

@@ -90,8 +90,18 @@ def _parser() -> argparse.ArgumentParser:
         help="most open sessions whose page state is kept in memory, about 60 KB each "
         "(default 1000; closed pages are freed at once)",
     )
+    p.add_argument(
+        "--mcp",
+        action="store_true",
+        help="also serve the ask and search tools to MCP clients at /mcp on the same port",
+    )
     _store_option(p)
     _model_options(p)
+
+    p = sub.add_parser("mcp", help="serve the ask and search tools to an MCP client over stdio")
+    p.add_argument("--index", default=DEFAULT_INDEX, help=f"index folder (default {DEFAULT_INDEX})")
+    _store_option(p)
+    _backend_option(p)
 
     p = sub.add_parser("eval", help="measure retrieval and quote quality on a data set")
     p.add_argument(
@@ -191,6 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _eval(args)
         if args.command == "calibrate":
             return _calibrate(args)
+        if args.command == "mcp":
+            return _mcp(args)
         return _serve(args)
     except qa.QAError as exc:
         print(f"qa: error: {exc}", file=sys.stderr)
@@ -389,7 +401,20 @@ def _serve(args: argparse.Namespace) -> int:
         auth=auth,
         examples=args.example,
         max_sessions=args.max_sessions,
+        mcp=args.mcp,
     )
+    return 0
+
+
+def _mcp(args: argparse.Namespace) -> int:
+    import contextlib
+
+    from ._mcp import run_stdio
+
+    # stdout carries the protocol: anything printed while the model loads goes to stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        bot = qa.load(args.store or args.index, backend=args.backend)
+    run_stdio(lambda: bot)
     return 0
 
 
