@@ -6,7 +6,7 @@
 
 from ._build import BuildReport, build_from_documents, build_index
 from ._chunk import ChunkingOptions, chunk_document, split_sentences
-from ._clean import content_paragraphs
+from ._clean import Dropped, content_paragraphs, explain_cleaning
 from ._embed import (
     BACKENDS,
     DEFAULT_BACKEND,
@@ -58,6 +58,7 @@ __all__ = [
     "ChunkingOptions",
     "DatabaseError",
     "Document",
+    "Dropped",
     "DocumentError",
     "Embedder",
     "EmptyCorpusError",
@@ -86,6 +87,7 @@ __all__ = [
     "check_upload",
     "chunk_document",
     "content_paragraphs",
+    "explain_cleaning",
     "find_files",
     "is_database_url",
     "load_embedder",

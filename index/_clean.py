@@ -200,15 +200,26 @@ def _protected(
     # site's own links ("Home", "Contact") is a menu whatever precedes it.
     if sum(lines[i].nav for i in run) * 2 >= len(run):
         return False
-    before = run[0] - 1
-    while before >= 0 and lines[before].blank and run[0] - before <= 2:
-        before -= 1
-    if before >= 0 and not lines[before].blank and why[before] is None:
+    before = _previous(lines, run[0])
+    if before is not None and why[before] is None:
         previous = lines[before]
         if previous.prose or (previous.text.endswith(":") and not previous.nav_heading):
             return True
+        # A short heading of its own ("Still open") between the prose and the list.
+        if previous.words <= 6 and not previous.nav and not previous.nav_heading:
+            above = _previous(lines, before)
+            if above is not None and lines[above].prose and why[above] is None:
+                return True
     elsewhere = sum(1 for i in run if body[label(lines[i].text)] > 0)
     return elsewhere * 2 >= len(run)
+
+
+def _previous(lines: list[Line], i: int) -> int | None:
+    # The non-blank line just above line ``i``, across at most one blank line.
+    j = i - 1
+    if j >= 0 and lines[j].blank:
+        j -= 1
+    return j if j >= 0 and not lines[j].blank else None
 
 
 def _occurs_twice(lines: list[Line], texts: tuple[str, ...]) -> bool:

@@ -43,6 +43,8 @@ _NAV_HEADING = re.compile(
     r"|you (?:may|might) also (?:like|enjoy)|recommended(?: for you| reading)?"
     r"|popular(?: \w+)?|most (?:read|popular|viewed)|trending(?: now)?|latest(?: \w+)?"
     r"|tags|topics|categories|filed under|share this(?: \w+)?|follow us(?: on \w+)?"
+    r"|similar (?:threads|posts|articles|questions|stories)"
+    r"|was this (?:page|article|answer) (?:helpful|useful)\??"
     r"|get our updates|stay (?:in touch|connected|informed)|sign up for\b.*|join our newsletter"
     r"|\u76f8\u5173\u6587\u7ae0|\u70ed\u95e8\u6587\u7ae0)$"
 )
