@@ -27,7 +27,7 @@ from ._errors import (
     QAError,
     QuestionError,
 )
-from ._lexical import terms
+from ._lexical import ANALYZER, terms
 from ._onnx import OnnxEmbedder
 from ._pg import DatabaseError, PgStore, is_database_url, open_pg_store
 from ._pg_build import PgBuildReport, build_pg_from_documents, build_pg_index, remove_pg_sources
@@ -48,6 +48,7 @@ from ._store import Manifest, SourceInfo, Store, open_store, read_manifest
 from ._uploads import MAX_NAME_BYTES, check_upload, safe_upload_name
 
 __all__ = [
+    "ANALYZER",
     "BACKENDS",
     "DEFAULT_BACKEND",
     "DEFAULT_MAX_FILE_BYTES",
