@@ -36,7 +36,7 @@ import numpy as np
 
 from ._chunk import ChunkingOptions
 from ._errors import IndexCorruptError, IndexNotFoundError, QAError
-from ._lexical import ANALYZER, K1, LEGACY_ANALYZER, B
+from ._lexical import K1, LEGACY_ANALYZER, B
 from ._read import Document
 from ._store import FORMAT_VERSION, Manifest, SourceInfo, check_analyzer
 

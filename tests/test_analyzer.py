@@ -18,9 +18,7 @@ PROSE = (
     "The caf\u00e9 on the corner serves a fine espresso every morning. Its "
     "\ufb01nance director, Ms Stra\u00dfe, keeps the books in order for the owners.\n"
 )
-PAGE = (
-    "Corner Caf\u00e9 News\n\nHome\nMenu Board\nOpening Times\nContact Us\n\n" + PROSE
-)
+PAGE = "Corner Caf\u00e9 News\n\nHome\nMenu Board\nOpening Times\nContact Us\n\n" + PROSE
 
 
 # -- the analyzer ---------------------------------------------------------------------------
@@ -86,7 +84,8 @@ def test_the_cli_says_to_rebuild(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 LEGACY = {
     "cp1252": "Le caf\u00e9 sert une cr\u00e8me br\u00fbl\u00e9e. \u00ab Tr\u00e8s bon \u00bb, "
-    "dit-il \u2014 \u00e7a co\u00fbte 5 \u20ac. Les \u00e9l\u00e8ves pr\u00e9f\u00e8rent le th\u00e9.",
+    "dit-il \u2014 \u00e7a co\u00fbte 5 \u20ac. Les \u00e9l\u00e8ves "
+    "pr\u00e9f\u00e8rent le th\u00e9.",
     "latin-1": "Der B\u00e4cker verkauft Br\u00f6tchen und K\u00e4sekuchen. Gr\u00f6\u00dfe ist "
     "nicht alles, sagte die M\u00fcllerin. \u00dcber Nacht schneite es.",
     "shift_jis": "\u56db\u6708\u306b\u306a\u3063\u3066\u3001\u3088\u3046\u3084\u304f\u5ead\u306e"
@@ -151,8 +150,9 @@ def test_explain_prints_without_building(
     page.write_text(PAGE, encoding="utf-8")
     assert main(["index", "--explain", str(page), "--out", str(tmp_path / "idx")]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out == [f"{page}:lines 3-6: site menu: a run of short link-like lines outside the "
-                   "article: 'Home'"]
+    assert out == [
+        f"{page}:lines 3-6: site menu: a run of short link-like lines outside the article: 'Home'"
+    ]
     assert not (tmp_path / "idx").exists()
 
 
@@ -195,4 +195,3 @@ def test_postgres_keeps_keep_all_for_rebuilds(pg_url: str, tmp_path: Path) -> No
     assert "Opening Times" in indexed()
     index.build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder(), keep_all=False)
     assert "Opening Times" not in indexed()
-

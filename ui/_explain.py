@@ -25,8 +25,10 @@ def explain(paths: Sequence[str], *, max_file_bytes: int) -> list[str]:
         elif not dropped:
             out.append(f"{raw}: nothing kept out")
         for d in dropped:
-            where = f"line {d.first_line}" if d.first_line == d.last_line else (
-                f"lines {d.first_line}-{d.last_line}"
+            where = (
+                f"line {d.first_line}"
+                if d.first_line == d.last_line
+                else (f"lines {d.first_line}-{d.last_line}")
             )
             out.append(f"{raw}:{where}: {d.reason}: {d.text!r}")
     return out
