@@ -6,7 +6,7 @@
 
 from ._build import BuildReport, build_from_documents, build_index
 from ._chunk import ChunkingOptions, chunk_document, split_sentences
-from ._clean import content_paragraphs
+from ._clean import Dropped, content_paragraphs, explain_cleaning
 from ._embed import (
     BACKENDS,
     DEFAULT_BACKEND,
@@ -27,7 +27,7 @@ from ._errors import (
     QAError,
     QuestionError,
 )
-from ._lexical import terms
+from ._lexical import ANALYZER, terms
 from ._onnx import OnnxEmbedder
 from ._pg import DatabaseError, PgStore, is_database_url, open_pg_store
 from ._pg_build import PgBuildReport, build_pg_from_documents, build_pg_index, remove_pg_sources
@@ -48,6 +48,7 @@ from ._store import Manifest, SourceInfo, Store, open_store, read_manifest
 from ._uploads import MAX_NAME_BYTES, check_upload, safe_upload_name
 
 __all__ = [
+    "ANALYZER",
     "BACKENDS",
     "DEFAULT_BACKEND",
     "DEFAULT_MAX_FILE_BYTES",
@@ -59,6 +60,7 @@ __all__ = [
     "DatabaseError",
     "Document",
     "DocumentError",
+    "Dropped",
     "Embedder",
     "EmptyCorpusError",
     "IdfSource",
@@ -86,6 +88,7 @@ __all__ = [
     "check_upload",
     "chunk_document",
     "content_paragraphs",
+    "explain_cleaning",
     "find_files",
     "is_database_url",
     "load_embedder",

@@ -20,7 +20,7 @@ from ._errors import DocumentError, EmptyCorpusError, IndexCorruptError, IndexNo
 from ._lexical import Lexical
 from ._read import DEFAULT_MAX_FILE_BYTES, Document, read_document, scan_files
 from ._split import split_documents
-from ._store import Manifest, SourceInfo, open_store, write_version, writer_lock
+from ._store import Manifest, SourceInfo, load_store, read_manifest, write_version, writer_lock
 
 T = TypeVar("T")
 
@@ -52,8 +52,12 @@ def build_index(
     progress: bool = False,
     skip_unreadable: bool = False,
     lock_timeout: float = 60.0,
+    keep_all: bool | None = None,
 ) -> BuildReport:
     """Index the files and folders in ``paths`` into the index folder ``out``.
+
+    ``keep_all=True`` indexes every line (no boilerplate cleaning); None keeps what the
+    index at ``out`` was built with (cleaning on for a new index).
 
     Sources whose content is unchanged since the previous version keep their vectors; the
     new version replaces the old one atomically, and sources no longer found are dropped.
@@ -74,6 +78,7 @@ def build_index(
         chunking=chunking,
         progress=progress,
         lock_timeout=lock_timeout,
+        keep_all=keep_all,
     )
     return dataclasses.replace(report, skipped=tuple(skipped), duplicates=duplicates)
 
@@ -136,14 +141,20 @@ def build_from_documents(
     chunking: ChunkingOptions | None = None,
     progress: bool = False,
     lock_timeout: float = 60.0,
+    keep_all: bool | None = None,
 ) -> BuildReport:
-    """Index documents that are already in memory (used by evaluation and uploads)."""
+    """Index documents that are already in memory (used by evaluation and uploads).
+
+    ``keep_all`` as in :func:`build_index`.
+    """
     started = time.perf_counter()
     options = checked_options(documents, embedder, chunking)
     root = Path(out)
     with writer_lock(root, timeout=lock_timeout):
+        if keep_all is None:
+            keep_all = recorded_keep_all(root)
         previous = _reusable(root, embedder.name, options)
-        pieces = cut_documents(documents, embedder, options, progress=progress)
+        pieces = cut_documents(documents, embedder, options, progress=progress, keep_all=keep_all)
         vectors, sentence_vectors, embedded, reused = _vectors(
             documents, pieces, previous, embedder, progress
         )
@@ -169,6 +180,7 @@ def build_from_documents(
             ),
             passages=len(passages),
             created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            keep_all=keep_all,
         )
         write_version(
             root,
@@ -208,11 +220,26 @@ def _unique(documents: Sequence[Document]) -> tuple[list[Document], tuple[tuple[
 _Pieces = tuple[list[tuple[int, int]], list[tuple[int, int]]]  # sentences, passage spans
 
 
+def recorded_keep_all(root: Path) -> bool:
+    """Whether the index folder ``root`` was built with cleaning off (False if none yet)."""
+    try:
+        return read_manifest(root).keep_all
+    except (IndexNotFoundError, IndexCorruptError):
+        return False
+
+
 def cut_documents(
-    documents: Sequence[Document], embedder: Embedder, options: ChunkingOptions, *, progress: bool
+    documents: Sequence[Document],
+    embedder: Embedder,
+    options: ChunkingOptions,
+    *,
+    progress: bool,
+    keep_all: bool = False,
 ) -> list[_Pieces]:
     """Each document's sentences and passage spans (sentences split on all cores if large)."""
-    paragraphs = [content_paragraphs(doc.text, kind=doc.kind) for doc in documents]
+    paragraphs = [
+        content_paragraphs(doc.text, kind=doc.kind, keep_all=keep_all) for doc in documents
+    ]
     jobs = [(d.text, p) for d, p in zip(documents, paragraphs, strict=True)]
     sentences = split_documents(jobs, progress=progress)
     pieces: list[_Pieces] = []
@@ -233,7 +260,7 @@ _Previous = dict[str, tuple[str, list[tuple[int, int]], np.ndarray, np.ndarray]]
 
 def _reusable(root: Path, model: str, options: ChunkingOptions) -> _Previous:
     try:
-        store = open_store(root)
+        store = load_store(root)  # another analyzer: BM25 is rebuilt anyway, vectors kept
     except (IndexNotFoundError, IndexCorruptError):
         return {}  # nothing usable: a fresh build
     if store.manifest.model != model or store.manifest.chunking != options or not len(store):

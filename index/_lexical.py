@@ -1,9 +1,16 @@
-"""Keyword side of retrieval: BM25 by bm25s over stemmed, stop-worded terms."""
+"""Keyword side of retrieval: BM25 by bm25s over stemmed, stop-worded terms.
+
+Text is NFKC-normalised and case-folded before it is cut into words, so that a decomposed
+accent ("cafe" + U+0301) matches the composed one and a ligature ("\ufb01nance") matches
+its letters. An index records :data:`ANALYZER`; one built with another analyzer is rebuilt
+by ``qa index`` and refused by readers, since its words would not match the questions'.
+"""
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +26,11 @@ _WORD = re.compile(r"(?u)\b\w\w+\b|\b\d\b")
 # keeps the values it was built with.
 K1 = 0.9
 B = 0.4
+
+#: Name and version of :func:`terms`, recorded in every index (manifest, ``qa_meta``).
+ANALYZER = "nfkc-casefold/snowball-english/bm25s-stopwords-en/v2"
+#: What an index written before the analyzer was recorded used (lower-case, no NFKC).
+LEGACY_ANALYZER = "lowercase/snowball-english/bm25s-stopwords-en/v1"
 
 
 @lru_cache(maxsize=1)
@@ -36,9 +48,10 @@ def _stopwords() -> frozenset[str]:
 
 
 def terms(text: str) -> list[str]:
-    """Lower-cased, stemmed words of ``text`` without English stop words."""
+    """NFKC-normalised, case-folded, stemmed words of ``text`` without English stop words."""
     stop = _stopwords()
-    words = [w for w in _WORD.findall(text.lower()) if w not in stop]
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    words = [w for w in _WORD.findall(folded) if w not in stop]
     return list(_stemmer().stemWords(words)) if words else []
 
 

@@ -3,7 +3,8 @@
 Tables (in the connection's ``search_path``, so one database can hold several indexes in
 different schemas)::
 
-    qa_meta       key/value: format version, model, dimension, chunking, last update
+    qa_meta       key/value: format version, model, dimension, chunking, keyword analyzer,
+                  cleaning (keep_all), last update
     qa_documents  one row per source: sha256, title, kind, text, page starts, sentence spans
     qa_passages   one row per passage: document, source, offsets, text, embedding vector(d),
                   terms (the passage's stemmed words), n_terms, and
@@ -35,9 +36,9 @@ import numpy as np
 
 from ._chunk import ChunkingOptions
 from ._errors import IndexCorruptError, IndexNotFoundError, QAError
-from ._lexical import K1, B
+from ._lexical import K1, LEGACY_ANALYZER, B
 from ._read import Document
-from ._store import FORMAT_VERSION, Manifest, SourceInfo
+from ._store import FORMAT_VERSION, Manifest, SourceInfo, check_analyzer
 
 if TYPE_CHECKING:
     import psycopg
@@ -303,6 +304,8 @@ class PgStore:
                 sources=sources,
                 passages=sum(s.passages for s in sources),
                 created=meta.get("updated", ""),
+                analyzer=meta.get("analyzer", LEGACY_ANALYZER),
+                keep_all=meta.get("keep_all") == "1",
             )
 
         return self._run(_snapshot(read))
@@ -631,6 +634,10 @@ def open_pg_store(url: str) -> PgStore:
                 f"the index in {redact(url)} has format {meta['format_version']}, newer than "
                 f"this qa reads ({FORMAT_VERSION}); upgrade qa or rebuild the index"
             )
+        # Passages hold the words of the analyzer they were written with.
+        check_analyzer(
+            meta.get("analyzer", LEGACY_ANALYZER), f"the index in {redact(url)}", "--store URL"
+        )
         register_vector(conn, url)
         return PgStore(url, conn)
     except BaseException:

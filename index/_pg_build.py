@@ -24,7 +24,7 @@ from ._chunk import ChunkingOptions
 from ._context import embed_documents
 from ._embed import Embedder
 from ._errors import DocumentError, EmptyCorpusError, IndexLockedError, IndexNotFoundError
-from ._lexical import terms
+from ._lexical import ANALYZER, terms
 from ._pg import (
     LOCK_KEY,
     DatabaseError,
@@ -66,12 +66,14 @@ def build_pg_index(
     progress: bool = False,
     skip_unreadable: bool = False,
     lock_timeout: float = 60.0,
+    keep_all: bool | None = None,
 ) -> PgBuildReport:
     """Index the files and folders in ``paths`` into the PostgreSQL database at ``url``.
 
     The same contract as :func:`index.build_index`: afterwards the database holds exactly
     these sources; unchanged ones (same content hash, model and chunking) are kept as they
     are, changed ones are re-embedded, missing ones are deleted, all in one transaction.
+    An index written with another keyword analyzer or cleaning is rebuilt whole.
     """
     documents, skipped, duplicates = read_corpus(
         paths, max_file_bytes=max_file_bytes, progress=progress, skip_unreadable=skip_unreadable
@@ -83,6 +85,7 @@ def build_pg_index(
         chunking=chunking,
         progress=progress,
         lock_timeout=lock_timeout,
+        keep_all=keep_all,
     )
     return dataclasses.replace(report, skipped=tuple(skipped), duplicates=duplicates)
 
@@ -95,22 +98,31 @@ def build_pg_from_documents(
     chunking: ChunkingOptions | None = None,
     progress: bool = False,
     lock_timeout: float = 60.0,
+    keep_all: bool | None = None,
 ) -> PgBuildReport:
-    """Index documents already in memory into the database at ``url`` (see above)."""
+    """Index documents already in memory into the database at ``url`` (see above).
+
+    ``keep_all`` as in :func:`index.build_index`: None keeps what the database recorded.
+    """
     started = time.perf_counter()
     options = checked_options(documents, embedder, chunking)
-    settings = {
-        "model": embedder.name,
-        "dimension": str(embedder.dimension),
-        "chunking": json.dumps(dataclasses.asdict(options), sort_keys=True),
-    }
     conn = connect(url)
     try:
+        if keep_all is None:
+            keep_all = read_meta(conn).get("keep_all") == "1"
+        # Any change here makes the stored passages unusable: the tables start afresh.
+        settings = {
+            "model": embedder.name,
+            "dimension": str(embedder.dimension),
+            "chunking": json.dumps(dataclasses.asdict(options), sort_keys=True),
+            "analyzer": ANALYZER,
+            "keep_all": "1" if keep_all else "0",
+        }
         # Before the lock: embed what the database does not hold yet.
         prepared: dict[str, _Prepared] = {}
         before = _held(conn, settings)
         todo = [d for d in documents if before.get(d.source) != d.sha256]
-        prepared.update(_prepare(todo, embedder, options, progress))
+        prepared.update(_prepare(todo, embedder, options, progress, keep_all))
         with conn.transaction():
             _lock(conn, url, lock_timeout)
             _ensure_schema(conn, url, settings)
@@ -121,7 +133,7 @@ def build_pg_from_documents(
                 for d in documents
                 if d.source not in prepared and (now.get(d.source) or (0, "", 0))[1] != d.sha256
             ]
-            prepared.update(_prepare(late, embedder, options, False))
+            prepared.update(_prepare(late, embedder, options, False, keep_all))
             wanted = {d.source: d for d in documents}
             stale = [
                 doc_id
@@ -237,9 +249,13 @@ def _rows(conn: psycopg.Connection[Any]) -> dict[str, tuple[int, str, int]]:
 
 
 def _prepare(
-    documents: Sequence[Document], embedder: Embedder, options: ChunkingOptions, progress: bool
+    documents: Sequence[Document],
+    embedder: Embedder,
+    options: ChunkingOptions,
+    progress: bool,
+    keep_all: bool,
 ) -> dict[str, _Prepared]:
-    pieces = cut_documents(documents, embedder, options, progress=progress)
+    pieces = cut_documents(documents, embedder, options, progress=progress, keep_all=keep_all)
     if not documents:
         return {}
     vectors, sentence_vectors = embed_documents(

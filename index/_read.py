@@ -164,7 +164,13 @@ def parse_document(data: bytes, *, source: str, suffix: str) -> Document:
 
 
 def decode_text(data: bytes, *, source: str) -> str:
-    """Decode text bytes: UTF-8 or a UTF-16/32 BOM, else Windows-1252; refuse binary data."""
+    """Decode text bytes; refuse binary data.
+
+    A UTF-16/32 byte-order mark decides; then UTF-8. A file that is UTF-8 but for a few bad
+    bytes stays UTF-8, the bad bytes shown as U+FFFD (rather than the whole file read as
+    cp1252 mojibake). Anything else is a legacy encoding (cp1252, latin-1, Shift-JIS,
+    GB18030, ...), recognised by charset-normalizer.
+    """
     for bom, codec in (
         (b"\xef\xbb\xbf", "utf-8-sig"),
         (b"\xff\xfe\x00\x00", "utf-32"),
@@ -188,8 +194,31 @@ def decode_text(data: bytes, *, source: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        # Legacy single-byte text: cp1252 is a superset of latin-1's printable range.
-        return data.decode("cp1252", errors="replace")
+        pass
+    marked = data.decode("utf-8", errors="replace")
+    bad = marked.count("\ufffd") - data.count("\ufffd".encode())
+    valid = sum(1 for ch in marked if ord(ch) > 127) - bad
+    if valid > 2 * bad:
+        # Mostly valid multi-byte UTF-8: a legacy encoding would hardly make so many.
+        return marked
+    return _legacy(data)
+
+
+def _legacy(data: bytes) -> str:
+    from charset_normalizer import from_bytes
+
+    results = from_bytes(data)
+    best = results.best()
+    if best is not None and best.encoding:
+        # Short Western text fits several code pages equally well (cp1250, cp1252, Mac
+        # Roman...); of those that fit as well as the best, Windows' Western one wins.
+        for match in results:
+            tied = match.chaos <= best.chaos + 0.02 and match.coherence >= best.coherence - 0.05
+            if tied and "cp1252" in (match.encoding, *match.could_be_from_charset):
+                return data.decode("cp1252", errors="replace")
+        return data.decode(best.encoding, errors="replace")
+    # Nothing fits well: cp1252 is a superset of latin-1's printable range.
+    return data.decode("cp1252", errors="replace")
 
 
 def _first_line(text: str) -> str:

@@ -35,7 +35,7 @@ import numpy as np
 
 from ._chunk import ChunkingOptions
 from ._errors import IndexCorruptError, IndexLockedError, IndexNotFoundError
-from ._lexical import Lexical
+from ._lexical import ANALYZER, LEGACY_ANALYZER, Lexical
 from ._read import Document
 
 FORMAT = "qa-index"
@@ -81,6 +81,10 @@ class Manifest:
     created: str
     format: str = FORMAT
     format_version: int = FORMAT_VERSION
+    #: The keyword analyzer the BM25 side was built with (:data:`index._lexical.ANALYZER`).
+    analyzer: str = ANALYZER
+    #: Built with boilerplate cleaning off (``qa index --keep-all``); rebuilds keep it so.
+    keep_all: bool = False
 
     def to_json(self) -> str:
         """Serialise to pretty JSON."""
@@ -99,6 +103,8 @@ class Manifest:
             created=str(data["created"]),
             format=str(data["format"]),
             format_version=int(data["format_version"]),
+            analyzer=str(data.get("analyzer", LEGACY_ANALYZER)),
+            keep_all=bool(data.get("keep_all", False)),
         )
 
 
@@ -318,7 +324,27 @@ def _manifest_at(version: Path, path: Path) -> Manifest:
 
 
 def open_store(path: str | os.PathLike[str]) -> Store:
-    """Load the index at ``path`` into memory."""
+    """Load the index at ``path`` into memory.
+
+    An index whose keyword analyzer is not this qa's is refused (:class:`IndexCorruptError`,
+    saying to rebuild it): its BM25 words would not match the questions'.
+    """
+    store = load_store(path)
+    check_analyzer(store.manifest.analyzer, f"the index at {path}", f"--out {path}")
+    return store
+
+
+def check_analyzer(analyzer: str, where: str, target: str) -> None:
+    """Refuse an index built with another keyword analyzer than :data:`ANALYZER`."""
+    if analyzer != ANALYZER:
+        raise IndexCorruptError(
+            f"{where} was built with the keyword analyzer {analyzer!r}, not this qa's "
+            f"{ANALYZER!r}; rebuild it with `qa index PATH... {target}`"
+        )
+
+
+def load_store(path: str | os.PathLike[str]) -> Store:
+    """Load the index at ``path`` whatever its analyzer (a build reuses its vectors)."""
     root = Path(path)
     # A writer may make a new version live, and prune this one, while it is being read:
     # a failed read is retried on the new version, so readers never see a half-gone one.

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from index import (
+    ANALYZER,
     ChunkingOptions,
     Embedder,
     IndexCorruptError,
@@ -175,6 +176,8 @@ def _matches(root: Path, dataset: Dataset, embedder: Embedder, chunking: Chunkin
     return (
         manifest.model == canonical_model_name(embedder.name)
         and manifest.chunking == chunking
+        and manifest.analyzer == ANALYZER
+        and not manifest.keep_all
         and have == want
     )
 

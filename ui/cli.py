@@ -30,7 +30,25 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("index", help="index files and folders (.txt .md .html .pdf)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    cleaning = p.add_mutually_exclusive_group()
+    cleaning.add_argument(
+        "--keep-all",
+        action="store_true",
+        default=None,
+        help="index every line: no menu, banner or footer removal (kept for later rebuilds)",
+    )
+    cleaning.add_argument(
+        "--clean",
+        dest="keep_all",
+        action="store_false",
+        help="remove menus, banners and footers again after --keep-all (the default)",
+    )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="print what cleaning would keep out of the named files, and why; build nothing",
+    )
     p.add_argument("--out", default=DEFAULT_INDEX, help=f"index folder (default {DEFAULT_INDEX})")
     _store_option(p)
     _model_options(p)
@@ -225,6 +243,7 @@ def _build(args: argparse.Namespace, paths: Sequence[str], out: str, *, progress
             max_file_bytes=int(args.max_file_mb * 1e6),
             progress=progress,
             skip_unreadable=not getattr(args, "strict", False),
+            keep_all=getattr(args, "keep_all", None),
         )
     else:
         report = index.build_index(
@@ -235,6 +254,7 @@ def _build(args: argparse.Namespace, paths: Sequence[str], out: str, *, progress
             max_file_bytes=int(args.max_file_mb * 1e6),
             progress=progress,
             skip_unreadable=not getattr(args, "strict", False),
+            keep_all=getattr(args, "keep_all", None),
         )
     for _, message in report.skipped:
         print(f"qa: skipped {message}", file=sys.stderr)
@@ -251,6 +271,14 @@ def _build(args: argparse.Namespace, paths: Sequence[str], out: str, *, progress
 
 
 def _index(args: argparse.Namespace) -> int:
+    if not args.paths:
+        raise index.DocumentError("no documents given: name at least one file or folder")
+    if args.explain:
+        from ._explain import explain
+
+        for line in explain(args.paths, max_file_bytes=int(args.max_file_mb * 1e6)):
+            print(line)
+        return 0
     _build(args, args.paths, args.out, progress=not args.quiet)
     return 0
 
