@@ -200,7 +200,9 @@ def _join(lines: list[str], vocabulary: _Vocabulary) -> str:
             ):
                 out = out[:-1]
             out += line
-        elif prev.endswith(("_", "/")) and not prev.endswith((" /", " _")):
+        elif prev.endswith("_") or (
+            prev.endswith("/") and not prev.endswith(" /") and len(prev) >= SHORT_LINE * widest
+        ):
             out += line  # an identifier or path broken where the typesetter could
         elif (
             _SENTENCE_END.search(prev) or _LIST_ITEM.match(line) or len(prev) < SHORT_LINE * widest
