@@ -1,33 +1,63 @@
-"""Text from PDF files, page by page, by pypdf."""
+"""Text from PDF files: pages read in reading order, cleaned, and joined with page offsets.
+
+The steps are separate so that pages without a text layer can be filled in (by OCR) before
+cleaning: :func:`pdf_pages` reads each page's text ("" for a page with no text layer),
+:func:`~index._pdf_clean.clean_pages` drops running heads, page numbers and contents lines
+and mends wrapped lines, and :func:`join_pages` joins the pages and records where each
+starts, so the page of every character of the indexed text stays known.
+"""
 
 from __future__ import annotations
 
-import io
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ._errors import DocumentError
+from ._pdf_clean import clean_pages
+from ._pdf_layout import read_layout
 
 
-def pdf_text(data: bytes, *, source: str) -> tuple[str, tuple[int, ...]]:
-    """Return the text of every page joined by blank lines, and where each page starts."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+@dataclass(frozen=True)
+class PdfText:
+    """A PDF's indexed text, where each page starts in it, and its title ("" if unknown)."""
 
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        raise DocumentError(f"{source}: not a readable PDF ({exc}); re-export it as PDF") from exc
+    text: str
+    page_starts: tuple[int, ...]
+    title: str
+
+
+def pdf_pages(data: bytes, *, source: str) -> tuple[list[str], str]:
+    """Each page's raw text in reading order (paragraphs split by blank lines, lines as
+    printed; "" for a page without a text layer) and the title from the PDF's metadata."""
+    layout = read_layout(data, source=source)
+    return layout.pages, layout.title
+
+
+def join_pages(pages: Sequence[str]) -> tuple[str, tuple[int, ...]]:
+    """Join cleaned pages with blank lines; return the text and where each page starts."""
     starts: list[int] = []
-    parts: list[str] = []
     offset = 0
     for page in pages:
-        page = page.replace("\r\n", "\n").replace("\r", "\n")
         starts.append(offset)
-        parts.append(page)
         offset += len(page) + 2
-    text = "\n\n".join(parts)
+    return "\n\n".join(pages), tuple(starts)
+
+
+def read_pdf(data: bytes, *, source: str) -> PdfText:
+    """Read a PDF into the text to index (see the module's description).
+
+    Raises :class:`DocumentError` when the file is not a readable PDF or has no text at all.
+    """
+    pages, title = pdf_pages(data, source=source)
+    text, starts = join_pages(clean_pages(pages))
     if not text.strip():
         raise DocumentError(
             f"{source}: the PDF has no text layer (scanned pages?); run OCR on it first"
         )
-    return text, tuple(starts)
+    return PdfText(text, starts, title)
+
+
+def pdf_text(data: bytes, *, source: str) -> tuple[str, tuple[int, ...]]:
+    """Return the indexed text of a PDF and where each page starts in it."""
+    found = read_pdf(data, source=source)
+    return found.text, found.page_starts

@@ -148,10 +148,11 @@ def parse_document(data: bytes, *, source: str, suffix: str) -> Document:
     sha = hashlib.sha256(data).hexdigest()
     stem = Path(source).stem
     if suffix == ".pdf":
-        from ._pdf import pdf_text
+        from ._pdf import read_pdf
 
-        text, pages = pdf_text(data, source=source)
-        return _checked(Document(source, _first_line(text) or stem, text, "pdf", sha, pages))
+        pdf = read_pdf(data, source=source)
+        title = pdf.title or _first_line(pdf.text) or stem
+        return _checked(Document(source, title, pdf.text, "pdf", sha, pdf.page_starts))
     text = decode_text(data, source=source)
     if suffix in (".html", ".htm"):
         from ._html import html_text

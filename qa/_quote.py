@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from index import Document
 
-from ._evidence import TermWeights, term_set
+from ._evidence import TermWeights, is_heading, term_set
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,12 @@ def pick_quotes(
     covers a part of the question the first leaves out.
 
     A short sentence that is itself a question (a heading such as "Can X be governed?")
-    repeats the question rather than answering it, so it is quoted only when nothing else
-    is left; a long sentence ending in a question can still carry the answer.
+    repeats the question rather than answering it, and a heading or title (see
+    :func:`is_title`) names a subject without saying anything of it, so either is quoted
+    only when nothing else is left; a long sentence ending in a question can still carry
+    the answer.
     """
-    statements = [c for c in candidates if not c.question_like]
+    statements = [c for c in candidates if not c.question_like and not is_title(c)]
     pool = statements or list(candidates)
     if not pool:
         return []
@@ -75,3 +77,13 @@ def pick_quotes(
             if sum(weights.weights[t] for t in adds) >= 0.2 * weights.total:
                 chosen.append(other)
     return chosen
+
+
+def is_title(candidate: Candidate) -> bool:
+    """A sentence that is a whole paragraph reading as a heading: a document's title
+    ("Libtasn1"), a section heading or a running head."""
+    text = candidate.document.text
+    before = text[: candidate.start].rstrip(" \t")
+    after = text[candidate.end :].lstrip(" \t")
+    alone = (not before or before.endswith("\n\n")) and (not after or after.startswith("\n\n"))
+    return alone and is_heading(candidate.text)
