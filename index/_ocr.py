@@ -100,7 +100,9 @@ def lines_to_text(result: Sequence[Any]) -> str:
     """Join OCR boxes ``[corners, text, score]`` into lines and paragraphs in reading order.
 
     Boxes whose vertical middles fall inside one another's height are one line, read left to
-    right; a gap taller than a line between two lines starts a new paragraph.
+    right; a gap taller than a line between two lines starts a new paragraph. The lines of a
+    paragraph are joined with spaces, as the sentence runs on (a break after a hyphen is
+    joined without one), so a sentence wrapped on the page is one sentence in the index.
     """
     boxes = []
     for corners, text, score in result:
@@ -126,7 +128,7 @@ def lines_to_text(result: Sequence[Any]) -> str:
     for line in lines:
         top = min(b[0] for b in line)
         if bottom is not None:
-            parts.append("\n\n" if top - bottom > typical else "\n")
+            parts.append("\n\n" if top - bottom > typical else "" if parts[-1][-1] == "-" else " ")
         parts.append(" ".join(b[3] for b in sorted(line, key=lambda b: b[2])))
         bottom = max(b[1] for b in line)
     return "".join(parts)

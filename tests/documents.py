@@ -18,7 +18,7 @@ FACTS: dict[str, tuple[str, str, str]] = {
         "Chapter 2: The Storm, paragraph 1",
     ),
     "orchard.pptx": (
-        "Which apple variety ripens first in the orchard?",
+        "Which apples ripen first, in August?",
         "Discovery apples ripen first",
         "slide 3",
     ),
