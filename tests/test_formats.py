@@ -324,3 +324,41 @@ def test_every_format_through_the_real_command_and_model(tmp_path: Path, docs: P
         assert answer["found"], (name, answer["quotes"])
         quote = _quote_for(answer, name, words)
         assert quote["location"] == location
+
+
+# -- both stores keep the places -------------------------------------------------------------
+
+
+def _placed_documents(docs: Path) -> list[index.Document]:
+    deck = index.parse_document(
+        (docs / "orchard.pptx").read_bytes(), source="orchard.pptx", suffix=".pptx"
+    )
+    text = "Page one has a text layer.\n\nPage two was scanned and read by OCR."
+    scan = index.Document(
+        "scan.pdf", "Page one", text, "pdf", "0" * 64, page_starts=(0, 28), ocr_pages=(2,)
+    )
+    return [deck, scan]
+
+
+def _check_places(store: Any) -> None:
+    by_source = {d.source: d for d in store.documents}
+    assert [label for _, label in by_source["orchard.pptx"].locations][-1] == "slide 3"
+    scan = by_source["scan.pdf"]
+    assert scan.ocr_pages == (2,)
+    assert index.location_label(scan, scan.text.index("scanned")) == "page 2 (OCR)"
+    assert index.location_label(scan, 3) == "page 1"
+
+
+def test_the_folder_store_keeps_locations_and_ocr_pages(tmp_path: Path, docs: Path) -> None:
+    index.build_from_documents(_placed_documents(docs), tmp_path / "idx", embedder=FakeEmbedder())
+    _check_places(index.open_store(tmp_path / "idx"))
+
+
+@pytest.mark.slow
+def test_postgresql_keeps_locations_and_ocr_pages(pg_url: str, docs: Path) -> None:
+    index.build_pg_from_documents(_placed_documents(docs), pg_url, embedder=FakeEmbedder())
+    store = index.open_pg_store(pg_url)
+    try:
+        _check_places(store)
+    finally:
+        store.close()
