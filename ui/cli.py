@@ -29,7 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("index", help="index files and folders (.txt .md .html .pdf)")
+    p = sub.add_parser(
+        "index", help="index files and folders (.txt .md .html .pdf .docx .pptx .odt .epub .rtf)"
+    )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--out", default=DEFAULT_INDEX, help=f"index folder (default {DEFAULT_INDEX})")
     _store_option(p)
