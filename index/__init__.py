@@ -28,6 +28,7 @@ from ._errors import (
     QuestionError,
 )
 from ._lexical import ANALYZER, terms
+from ._locations import location_label
 from ._onnx import OnnxEmbedder
 from ._pg import DatabaseError, PgStore, is_database_url, open_pg_store
 from ._pg_build import PgBuildReport, build_pg_from_documents, build_pg_index, remove_pg_sources
@@ -92,6 +93,7 @@ __all__ = [
     "find_files",
     "is_database_url",
     "load_embedder",
+    "location_label",
     "open_pg_store",
     "open_store",
     "parse_document",

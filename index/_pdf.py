@@ -24,6 +24,7 @@ class PdfText:
     text: str
     page_starts: tuple[int, ...]
     title: str
+    ocr_pages: tuple[int, ...] = ()  # pages (from 1) read by OCR: they had no text layer
 
 
 def pdf_pages(data: bytes, *, source: str) -> tuple[list[str], str]:
@@ -48,13 +49,17 @@ def read_pdf(data: bytes, *, source: str) -> PdfText:
 
     Raises :class:`DocumentError` when the file is not a readable PDF or has no text at all.
     """
+    from ._ocr import ocr_blank_pages
+
     pages, title = pdf_pages(data, source=source)
+    pages, ocr = ocr_blank_pages(data, pages, source=source)  # scanned pages: OCR their image
     text, starts = join_pages(clean_pages(pages))
     if not text.strip():
         raise DocumentError(
-            f"{source}: the PDF has no text layer (scanned pages?); run OCR on it first"
+            f"{source}: the PDF has no text layer and OCR found no text on its pages; "
+            "check that it is not blank"
         )
-    return PdfText(text, starts, title)
+    return PdfText(text, starts, title, ocr)
 
 
 def pdf_text(data: bytes, *, source: str) -> tuple[str, tuple[int, ...]]:

@@ -220,17 +220,18 @@ class PgStore:
         self._spans: dict[int, tuple[int, int, int]] = {}  # passage id -> document id, span
         self._ef = 0
         self._ensure_ef(EF_SEARCH)
-        # Tables written before sentences had vectors lack the column until the next build.
-        has_vectors = conn.execute(
-            "SELECT 1 FROM information_schema.columns"
-            " WHERE table_name = 'qa_documents' AND column_name = 'sentence_vectors'"
-            " AND table_schema = current_schema()"
-        ).fetchone()
-        self._fetch = (
-            _FETCH
-            if has_vectors
-            else _FETCH.replace(", sentence_vectors", ", NULL AS sentence_vectors")
-        )
+        # Tables written by older versions lack the newer columns until the next build.
+        present = {
+            row[0]
+            for row in conn.execute(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_name = 'qa_documents' AND table_schema = current_schema()"
+            ).fetchall()
+        }
+        self._fetch = _FETCH
+        for column in ADDED_COLUMNS:
+            if column not in present:
+                self._fetch = self._fetch.replace(f", {column}", f", NULL AS {column}")
         # Document frequencies of the last keyword search's terms, and the passage count:
         # the quotes of the same question weigh its words by them without asking again.
         self._df: dict[str, tuple[int, int]] = {}
@@ -579,7 +580,8 @@ class PgStore:
     def _remember(self, rows: Sequence[tuple[Any, ...]]) -> None:
         # Rows are never updated in place (a changed document gets a new id), so a cached
         # document stays right for as long as its id is indexed.
-        for doc_id, source, title, text, kind, sha, pages, sentences, packed in rows:
+        for row in rows:
+            doc_id, source, title, text, kind, sha, pages, sentences, packed, places, ocr = row
             spans = np.asarray(sentences or [], dtype=np.int64).reshape(-1, 2)
             vectors = (
                 np.frombuffer(bytes(packed), dtype="<f2").reshape(len(spans), -1)
@@ -594,6 +596,8 @@ class PgStore:
                     kind=kind,
                     sha256=sha,
                     page_starts=tuple(pages or ()),
+                    locations=tuple((int(o), str(label)) for o, label in places or ()),
+                    ocr_pages=tuple(ocr or ()),
                 ),
                 spans,
                 vectors,
@@ -601,9 +605,11 @@ class PgStore:
             self._by_source[source] = int(doc_id)
 
 
+#: Columns of qa_documents added after its first version (ALTER TABLE adds them on a build).
+ADDED_COLUMNS = {"sentence_vectors": "bytea", "locations": "jsonb", "ocr_pages": "integer[]"}
 _FETCH = (
-    "SELECT id, source, title, text, kind, sha256, page_starts, sentences, sentence_vectors"
-    " FROM qa_documents WHERE id = ANY(%s)"
+    "SELECT id, source, title, text, kind, sha256, page_starts, sentences, sentence_vectors,"
+    " locations, ocr_pages FROM qa_documents WHERE id = ANY(%s)"
 )
 
 

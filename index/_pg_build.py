@@ -26,6 +26,7 @@ from ._embed import Embedder
 from ._errors import DocumentError, EmptyCorpusError, IndexLockedError, IndexNotFoundError
 from ._lexical import ANALYZER, terms
 from ._pg import (
+    ADDED_COLUMNS,
     LOCK_KEY,
     DatabaseError,
     connect,
@@ -321,6 +322,8 @@ def _ensure_schema(conn: psycopg.Connection[Any], url: str, settings: dict[str, 
             page_starts integer[] NOT NULL,
             sentences integer[] NOT NULL,
             sentence_vectors bytea,
+            locations jsonb,
+            ocr_pages integer[],
             passages integer NOT NULL,
             added timestamptz NOT NULL DEFAULT now()
         )"""
@@ -341,20 +344,26 @@ def _ensure_schema(conn: psycopg.Connection[Any], url: str, settings: dict[str, 
         )"""
         ).format(sql.Literal(int(settings["dimension"])))
     )
-    # Tables made before sentences had vectors: documents written from now on carry them.
+    # Tables made by older versions: documents written from now on carry the newer columns.
     # Checked first, since ALTER TABLE waits for every reader even when there is nothing to do.
-    has_column = conn.execute(
-        "SELECT 1 FROM information_schema.columns WHERE table_name = 'qa_documents'"
-        " AND column_name = 'sentence_vectors' AND table_schema = current_schema()"
-    ).fetchone()
-    if not has_column:
-        conn.execute("ALTER TABLE qa_documents ADD COLUMN sentence_vectors bytea")
+    present = {
+        row[0]
+        for row in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'qa_documents'"
+            " AND table_schema = current_schema()"
+        ).fetchall()
+    }
+    for column, kind in ADDED_COLUMNS.items():
+        if column not in present:
+            conn.execute(f"ALTER TABLE qa_documents ADD COLUMN {column} {kind}")
     conn.execute("CREATE INDEX IF NOT EXISTS qa_passages_document ON qa_passages (document)")
 
 
 def _insert(
     conn: psycopg.Connection[Any], documents: Sequence[Document], prepared: dict[str, _Prepared]
 ) -> None:
+    from psycopg.types.json import Jsonb
+
     rows: list[tuple[int, str, int, int, str, np.ndarray, str, int]] = []
     for doc in documents:
         p = prepared[doc.source]
@@ -362,7 +371,8 @@ def _insert(
         row = conn.execute(
             "INSERT INTO qa_documents"
             " (source, sha256, title, kind, text, page_starts, sentences, sentence_vectors,"
-            " passages) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            " locations, ocr_pages, passages)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
             (
                 doc.source,
                 doc.sha256,
@@ -372,6 +382,8 @@ def _insert(
                 list(doc.page_starts),
                 flat,
                 np.asarray(p.sentence_vectors, dtype="<f2").tobytes(),
+                Jsonb([list(loc) for loc in doc.locations]),
+                list(doc.ocr_pages),
                 len(p.spans),
             ),
         ).fetchone()

@@ -12,7 +12,12 @@ from pathlib import Path
 from ._errors import DocumentError, EmptyCorpusError
 
 #: File types the indexer reads; anything else inside a folder is passed over.
-SUPPORTED_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf"})
+SUPPORTED_SUFFIXES = frozenset(
+    {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf"}
+    | {".docx", ".pptx", ".odt", ".epub", ".rtf"}
+)
+#: The file types in words, for messages that say what can be indexed.
+SUPPORTED_WORDS = "text, Markdown, HTML, PDF, Word, PowerPoint, OpenDocument, EPUB or RTF files"
 #: Files larger than this are refused (configurable), so one huge file cannot exhaust memory.
 DEFAULT_MAX_FILE_BYTES = 50_000_000  # 50 MB, as --max-file-mb counts them
 
@@ -24,9 +29,12 @@ class Document:
     source: str
     title: str
     text: str
-    kind: str  # "text", "markdown", "html" or "pdf": decides how boilerplate is found
+    kind: str  # "text", "markdown", "html", "pdf", "docx", ...: decides boilerplate, locations
     sha256: str
     page_starts: tuple[int, ...] = ()  # character offset where each PDF page begins
+    # (offset, label) where each slide or headed section begins: "slide 3", "Chapter 2".
+    locations: tuple[tuple[int, str], ...] = ()
+    ocr_pages: tuple[int, ...] = ()  # PDF pages (from 1) whose text was read by OCR
 
 
 @dataclass(frozen=True)
@@ -118,7 +126,7 @@ def _why_unusable(path: Path, source: str) -> tuple[str, str]:
         return source, f"{source}: {kind} ({exc.strerror}); fix or remove it"
     if stat.S_ISDIR(info.st_mode):
         return source, f"{source}: a link to a folder, not followed; name the folder itself"
-    return source, f"{source}: not a regular file; index text, Markdown, HTML or PDF files"
+    return source, f"{source}: not a regular file; index {SUPPORTED_WORDS}"
 
 
 def read_document(file: SourceFile, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Document:
@@ -126,9 +134,7 @@ def read_document(file: SourceFile, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) 
     try:
         info = file.path.stat()
         if not stat.S_ISREG(info.st_mode):  # a pipe or device would block or never end
-            raise DocumentError(
-                f"{file.source}: not a regular file; index text, Markdown, HTML or PDF files"
-            )
+            raise DocumentError(f"{file.source}: not a regular file; index {SUPPORTED_WORDS}")
         size = info.st_size
         if size > max_bytes:
             raise DocumentError(
@@ -152,7 +158,15 @@ def parse_document(data: bytes, *, source: str, suffix: str) -> Document:
 
         pdf = read_pdf(data, source=source)
         title = pdf.title or _first_line(pdf.text) or stem
-        return _checked(Document(source, title, pdf.text, "pdf", sha, pdf.page_starts))
+        return _checked(
+            Document(source, title, pdf.text, "pdf", sha, pdf.page_starts, ocr_pages=pdf.ocr_pages)
+        )
+    if suffix in _OFFICE:
+        from ._office import office_text
+
+        title, text, locations = office_text(data, source=source, suffix=suffix)
+        doc = Document(source, title or stem, text, _OFFICE[suffix], sha, locations=locations)
+        return _checked(doc)
     text = decode_text(data, source=source)
     if suffix in (".html", ".htm"):
         from ._html import html_text
@@ -162,6 +176,10 @@ def parse_document(data: bytes, *, source: str, suffix: str) -> Document:
     kind = "markdown" if suffix in (".md", ".markdown") else "text"
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _checked(Document(source, _first_line(text).lstrip("# ") or stem, text, kind, sha))
+
+
+#: Word processor, slide and e-book files, by suffix, and the kind their documents get.
+_OFFICE = {".docx": "docx", ".pptx": "pptx", ".odt": "odt", ".epub": "epub", ".rtf": "rtf"}
 
 
 def decode_text(data: bytes, *, source: str) -> str:
@@ -189,8 +207,7 @@ def decode_text(data: bytes, *, source: str) -> str:
                 ) from exc
     if b"\x00" in data:
         raise DocumentError(
-            f"{source}: looks like a binary file (it holds NUL bytes); "
-            "index text, Markdown, HTML or PDF files only"
+            f"{source}: looks like a binary file (it holds NUL bytes); index {SUPPORTED_WORDS} only"
         )
     try:
         return data.decode("utf-8")

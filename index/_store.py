@@ -371,6 +371,8 @@ def _load(root: Path, version: Path, manifest: Manifest) -> Store:
                 kind=d["kind"],
                 sha256=d["sha256"],
                 page_starts=tuple(d.get("page_starts", ())),
+                locations=tuple((int(o), str(label)) for o, label in d.get("locations", ())),
+                ocr_pages=tuple(d.get("ocr_pages", ())),
             )
             for d in _read_jsonl(version / "documents.jsonl")
         ]
@@ -493,6 +495,8 @@ def write_version(
                     "kind": doc.kind,
                     "sha256": doc.sha256,
                     "page_starts": list(doc.page_starts),
+                    "locations": [list(loc) for loc in doc.locations],
+                    "ocr_pages": list(doc.ocr_pages),
                     "text": doc.text,
                 }
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import os
 import re
 import unicodedata
@@ -22,6 +21,7 @@ from index import (
     canonical_model_name,
     is_database_url,
     load_embedder,
+    location_label,
     open_pg_store,
     open_store,
 )
@@ -338,9 +338,7 @@ class Bot:
         return out
 
     def _location(self, doc: Document, start: int) -> str:
-        if doc.page_starts:
-            return f"page {bisect.bisect_right(doc.page_starts, start)}"
-        return f"line {doc.text.count(chr(10), 0, start) + 1}"
+        return location_label(doc, start)
 
     def _passage(self, pid: int, score: float, sim: float) -> Passage:
         doc, start, end = self.store.passage_span(pid)

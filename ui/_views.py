@@ -188,4 +188,6 @@ def upload_markdown(added: Sequence[str], failed: Sequence[tuple[str, str]], tot
         lines.append(f"**Indexed** {names}. The index now holds {total} document(s).")
     for name, message in failed:
         lines.append(f"**Could not index** {escape(name)}: {escape(message)}")
-    return "\n\n".join(lines) or "Choose .txt, .md, .html or .pdf files to add them."
+    return "\n\n".join(lines) or (
+        "Choose files to add them: .txt, .md, .html, .pdf, .docx, .pptx, .odt, .epub or .rtf."
+    )

@@ -311,7 +311,7 @@ def build_app(
                 )
         with gr.Accordion("Documents", open=False, elem_id="qa-documents"):
             upload = gr.File(
-                label="Add documents (.txt, .md, .html, .pdf)",
+                label="Add documents (.txt .md .html .pdf .docx .pptx .odt .epub .rtf)",
                 file_count="multiple",
                 file_types=sorted(index.SUPPORTED_SUFFIXES),
                 elem_id="qa-upload",
