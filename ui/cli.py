@@ -29,7 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("index", help="index files and folders (.txt .md .html .pdf .docx .pptx .odt .epub .rtf)")
+    p = sub.add_parser(
+        "index", help="index files and folders (.txt .md .html .pdf .docx .pptx .odt .epub .rtf)"
+    )
     p.add_argument("paths", nargs="*", metavar="PATH")
     cleaning = p.add_mutually_exclusive_group()
     cleaning.add_argument(
