@@ -16,7 +16,7 @@ import numpy as np
 from index import Document, Embedder, SearchStore, terms
 
 from ._answer_model import SENTENCE_FEATURES
-from ._answer_type import expected_kind, holds_kind
+from ._answer_type import expectation
 
 #: Sentence features that do not depend on the passage ranking (the rest are filled in by
 #: :func:`sentence_features` once the ranking is known).
@@ -233,14 +233,14 @@ def sentences(
     else:
         matrix = np.zeros((0, len(vector)), dtype=np.float32)
     similarity = matrix @ vector.astype(np.float32)
-    kind = expected_kind(question)
+    expected = expectation(question)
     intrinsic = np.zeros((len(spans), len(INTRINSIC)), dtype=np.float64)
     for n, text in enumerate(texts):
         words = len(text.split())
         intrinsic[n] = (
             float(similarity[n]),
             weights.coverage(text),
-            float(kind is not None and holds_kind(kind, text)),
+            float(expected is not None and expected.held_by(text)),
             float(words <= 12 and text.rstrip(" \"'\u201d\u2019)").endswith("?")),
             float(words < 5),
         )

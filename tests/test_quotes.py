@@ -59,6 +59,26 @@ def test_questions_that_want_a_time_or_a_quantity_are_told() -> None:
     assert not holds_kind("quantity", "Many states signed it.")
 
 
+def test_definition_questions_want_a_sentence_that_defines_the_subject() -> None:
+    from qa._answer_type import expectation
+
+    what = expectation("What is libtasn1?")
+    assert what is not None and what.kind == "definition" and what.subject == "libtasn1"
+    assert what.held_by("GNU Libtasn1 (version 4.19.0, 2022), which is a library for ASN.1.")
+    assert what.held_by("Libtasn1 is the ASN.1 library of the GNU project.")
+    assert not what.held_by("The libtasn1 project is maintained by the GNU team.")
+    who = expectation("Who was Ada Lovelace?")
+    assert who is not None and who.held_by("Ada Lovelace, the daughter of Byron, wrote it.")
+    theirs = expectation("What is their baseline?")
+    assert theirs is not None and theirs.subject == "baseline"
+    # Not definitions: a longer or relational subject, a pronoun, other kinds.
+    assert expectation("What is the name of the ship?") is None
+    assert expectation("What is it?") is None
+    assert expectation("What is the capital of France?") is None
+    when = expectation("When did the treaty come into force?")
+    assert when is not None and when.kind == "time" and when.held_by("It did in 1994.")
+
+
 def test_a_when_question_quotes_the_sentence_with_the_date(tmp_path: Path) -> None:
     # Both sentences share the question's words; only one says when.
     bot = _bot(
