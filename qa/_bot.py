@@ -255,13 +255,19 @@ class Bot:
     ) -> Ranking:
         wanted = sources
         searched_as = context.searched_as(text) if context is not None else None
-        vector = self.embedder.embed([searched_as or text])[0]
+        if searched_as is None:
+            vector = search = self.embedder.embed([text])[0]
+        elif self.followup.quote_by_question:
+            # Passages are found with the carried questions; quotes answer this one.
+            search, vector = self.embedder.embed([searched_as, text])
+        else:
+            vector = search = self.embedder.embed([searched_as])[0]
         weights = term_weights(text, self.store, sources=wanted)
         if context is not None:
             weights = carry_terms(weights, context, self.store, options=self.followup)
         cands = candidates(
             self.store,
-            vector,
+            search,
             weights,
             depth=depth or max(k, self.fusion.depth),
             sources=wanted,
@@ -285,6 +291,14 @@ class Bot:
             context=context,
             searched_as=searched_as,
         )
+
+    def searched_as(self, question: str, *, history: Sequence[Turn] = ()) -> str | None:
+        """What ``question`` is searched as after ``history`` (None: as asked), as
+        :meth:`ask` would search it."""
+        text = clean_question(question)
+        turns = _turns(history)
+        context = resolve(text, turns, options=self.followup) if turns else None
+        return context.searched_as(text) if context is not None else None
 
     def sentences_of(self, ranking: Ranking, rows: Sequence[int]) -> Sentences:
         """The candidate sentences of the candidate passages at ``rows`` of the ranking."""
@@ -310,12 +324,8 @@ class Bot:
         sources: list[str] | None,
     ) -> Context | None:
         # What a follow-up carries; None for a new topic (or no history: as without one).
-        if not history:
-            return None
-        if isinstance(history, (str, Answer)):
-            history = [history]
-        turns = [t if isinstance(t, Answer) else clean_question(t) for t in history]
-        context = resolve(text, turns, options=self.followup)
+        turns = _turns(history)
+        context = resolve(text, turns, options=self.followup) if turns else None
         if context is None or context.passages is not None or not self.followup.passage_bonus:
             return context
         # Only the previous question is known: search it again, as it was (its own context
@@ -459,6 +469,13 @@ class Bot:
             location=self._location(doc, start),
             passage=passage,
         )
+
+
+def _turns(history: Sequence[Turn]) -> list[Turn]:
+    # Earlier questions cleaned as a question is; one turn may be given alone.
+    if isinstance(history, (str, Answer)):
+        history = [history]
+    return [t if isinstance(t, Answer) else clean_question(t) for t in history]
 
 
 def load(

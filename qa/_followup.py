@@ -47,6 +47,9 @@ class FollowupOptions:
     passage_bonus: float = 0.05
     #: How many of the previous answer's best passages get the bonus.
     carry_passages: int = 1
+    #: Whether quotes are chosen by the question's own meaning (True) or by that of the
+    #: text searched with the carried questions (False); passages are found with the latter.
+    quote_by_question: bool = True
 
 
 @dataclass(frozen=True)
@@ -69,17 +72,22 @@ class Context:
 # -- cues ------------------------------------------------------------------------------------
 
 _WORD = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?")
-_PERSONAL = frozenset(
+
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_PERSONAL = _set(
     "it its itself they them their theirs themselves he him his himself she her hers herself"
-    .split()
 )
 _DEMONSTRATIVE = frozenset(("this", "that", "these", "those"))
 #: After "this"/"that", a word that shows it stands alone as a pronoun ("what does that
 #: mean?", "how does this work?", "why is that?"), not a determiner ("this option").
-_PRONOUN_NEXT = frozenset(
+_PRONOUN_NEXT = _set(
     "is was are were be been does do did mean means meant work works happen happens apply "
     "applies say says said matter matters cost costs take takes come comes also still too "
-    "one ones in for about with from to of on at by mean or and not".split()
+    "one ones in for about with from to of on at by mean or and not"
 )
 _OPENERS = ("and", "but", "also", "or", "so", "then", "plus")
 _LEADS = (
@@ -92,23 +100,35 @@ _LEADS = (
     ("tell", "me", "more"),
     ("more", "about"),
 )
-_TRAILERS = (("too",), ("as", "well"), ("instead",), ("either",), ("also",))
-#: "Is it possible to ...", "it takes", "how long does it take": "it" that points at nothing.
+_TRAILERS = (("too",), ("as", "well"), ("instead",), ("either",), ("also",), ("then",))
+#: Nouns that "this"/"that" point at without an earlier turn: the document, the page itself.
+_DEICTIC = _set(
+    "commentary article document paper text page report post piece essay analysis "
+    "publication note blog study brief story site website chat machine computer"
+)
+#: Before "one"/"ones", words that make it stand for something named before ("the first
+#: one", "which one", "the other ones").
+_ONE_AFTER = _set(
+    "first second third fourth fifth last next previous other which that this same new old "
+    "main best"
+)
+#: "Is it possible to ...", "how long does it take": "it" that points at nothing.
 _EXPLETIVE = re.compile(
     r"\b(is|was|isn't|wasn't)\s+it\s+\w+\s+(to|that|for|when|if)\b|"
     r"\bit\s+(is|was|'s|\u2019s)\s+\w+\s+(to|that|when|if)\b|"
-    r"\bit\s+takes?\b|\bdoes\s+it\s+take\b|\bit\s+(is|was)\s+(raining|late|time)\b",
+    r"\bhow\s+(long|much\s+time)\s+(does|did|will|would)\s+it\s+take\b|"
+    r"\bit\s+takes?\s+(long|time|about|over|under|\d)",
     re.IGNORECASE,
 )
 #: Words that ask rather than name a topic: they do not count as a question's own terms.
-_ASKING = frozenset(
+_ASKING = _set(
     "what which who whom whose when where why how do does did can could should would may "
     "might must shall about i me my we our you your he she him her his its them those one "
     "ones also too else more tell explain describe mean means meant work works happen "
     "happens call called name named say said says has have had been being were so any "
     "anything something some other same here please example examples detail details again "
     "than just only very much many from up out all get got go goes kind sort type way ways "
-    "thing things there".split()
+    "thing things there"
 )
 
 
@@ -142,12 +162,20 @@ def leaning_cue(question: str, *, options: FollowupOptions | None = None) -> str
         if word in _PERSONAL:
             return f"pronoun {word!r}"
     for n, word in enumerate(words):
+        following = words[n + 1] if n + 1 < len(words) else None
         if word in _DEMONSTRATIVE:
-            following = words[n + 1] if n + 1 < len(words) else None
-            # "that" after a noun or verb mostly joins a clause ("the rules that govern");
-            # it stands for something when it ends the question or leads a verb.
+            # "This"/"these" point back ("these interests", "what does this mean?") unless
+            # at the document itself ("this article"). "That" after a word mostly joins a
+            # clause ("the rules that govern"); it points back when it ends the question,
+            # leads a verb, or opens it.
             if following is None or following in _PRONOUN_NEXT:
                 return f"pronoun {word!r}"
+            if following in _DEICTIC:
+                continue
+            if word in ("this", "these", "those") or n == 0:
+                return f"{word!r} {following!r}"
+        if word in ("one", "ones") and n > 0 and words[n - 1] in _ONE_AFTER:
+            return f"{words[n - 1]!r} {word!r}"
     if len(own_terms(question)) < options.min_own_terms:
         return "few words of its own"
     return None
