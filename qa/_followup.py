@@ -38,18 +38,18 @@ class FollowupOptions:
 
     #: A question with fewer content words than this leans on the previous turn even
     #: without a cue ("Why?", "And the license?").
-    min_own_terms: int = 2
+    min_own_terms: int = 1
     #: Weight of a carried term in the keyword coverage, as a share of its idf.
-    carry_weight: float = 0.5
+    carry_weight: float = 0.25
     #: Whether carried terms are also searched on the keyword (BM25) side.
-    carry_keywords: bool = True
+    carry_keywords: bool = False
     #: Added to the fused score of a passage among the previous answer's best.
     passage_bonus: float = 0.05
     #: How many of the previous answer's best passages get the bonus.
     carry_passages: int = 1
     #: Whether quotes are chosen by the question's own meaning (True) or by that of the
     #: text searched with the carried questions (False); passages are found with the latter.
-    quote_by_question: bool = True
+    quote_by_question: bool = False
 
 
 @dataclass(frozen=True)
