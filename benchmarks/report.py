@@ -58,6 +58,7 @@ from benchmarks._report_format import (  # noqa: E402  (re-exported for the rend
     span,
     table,
 )
+from benchmarks.report_followups import FOLLOWUP_REGIONS  # noqa: E402
 from benchmarks.report_quality import QUALITY_REGIONS  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
@@ -325,6 +326,8 @@ REGIONS: dict[str, Renderer] = {
     "peers": peers_table,
     # the answer model (docs/QUALITY.md, README)
     **QUALITY_REGIONS,
+    # follow-up questions (docs/QUALITY.md, README)
+    **FOLLOWUP_REGIONS,
 }
 """Region name -> renderer. A name used in a document but missing here is an error."""
 

@@ -25,7 +25,9 @@ def test_follow_up_shows_what_it_was_searched_as_and_quotes_its_topic(
     reply = _ask(page, "And who wrote it?")
     expect(reply).to_contain_text("Searched as:")
     expect(reply).to_contain_text("What is cyber diplomacy?")
-    expect(reply.locator("mark").first).to_contain_text("Luigi Martino")
+    # The byline answers it, quoted with its citation.
+    expect(reply.locator("blockquote").first).to_contain_text("\u201cLuigi Martino\u201d")
+    expect(reply.locator("blockquote").first).to_contain_text("can-cyberspace-be-governed.txt")
 
     reply = _ask(page, "According to Bull, what are the main functions of diplomacy?")
     expect(reply).not_to_contain_text("Searched as")  # a new topic, searched alone

@@ -207,3 +207,52 @@ def test_chat_function_shows_what_a_follow_up_was_searched_as(bot: qa.Bot) -> No
     assert "Searched as" not in chat("When did the Forth Bridge open?", history)
     searched = chat("Who designed it?", history, 5, "hybrid", True)
     assert searched.startswith("*Searched as:*")
+
+
+# -- the measured set ------------------------------------------------------------------------
+
+
+def test_the_follow_up_set_is_well_formed() -> None:
+    from benchmarks.followups import CORPORA, load_cases
+    from qa._eval_metrics import contains_any
+    from tests.conftest import require_shared
+
+    cases = load_cases()
+    assert len(cases) >= 30
+    for half in ("fit", "test"):
+        mine = [c for c in cases if c.half == half]
+        assert any(c.followup for c in mine) and any(not c.followup for c in mine)
+    texts = {
+        name: " ".join(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.*")))
+        for name, folder in CORPORA.items()
+        if name == "bundled" or require_shared(folder)
+    }
+    for case in cases:
+        assert case.followup or case.evidence or "capital" in case.second
+        for evidence in case.evidence:
+            assert contains_any(texts[case.corpus], [evidence]), (case.corpus, evidence)
+
+
+def test_benchmark_summary_counts_each_kind_of_turn() -> None:
+    from benchmarks.followups import objective, summary
+
+    def row(followup: bool, hit: bool, quote: bool, carried: bool) -> dict[str, bool]:
+        return {
+            "followup": followup,
+            "hit@1": hit,
+            "quote": quote,
+            "carried": carried,
+            "alone hit@1": False,
+            "alone quote": False,
+        }
+
+    rows = [
+        row(True, True, True, True),
+        row(True, False, True, False),
+        row(False, True, True, True),
+    ]
+    figures = summary(rows)
+    assert figures["followups"] == 2 and figures["new topics"] == 1
+    assert figures["hit@1 with history"] == 0.5 and figures["quote with history"] == 1.0
+    assert figures["followups carried"] == 0.5 and figures["new topics dropped"] == 0.0
+    assert 0 < objective(figures) < 1
