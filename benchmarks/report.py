@@ -59,6 +59,7 @@ from benchmarks._report_format import (  # noqa: E402  (re-exported for the rend
     table,
 )
 from benchmarks.report_cleaning import CLEANING_REGIONS  # noqa: E402
+from benchmarks.report_followups import FOLLOWUP_REGIONS  # noqa: E402
 from benchmarks.report_quality import QUALITY_REGIONS  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
@@ -328,6 +329,8 @@ REGIONS: dict[str, Renderer] = {
     **QUALITY_REGIONS,
     # docs/RELIABILITY.md
     **CLEANING_REGIONS,
+    # follow-up questions (docs/QUALITY.md, README)
+    **FOLLOWUP_REGIONS,
 }
 """Region name -> renderer. A name used in a document but missing here is an error."""
 

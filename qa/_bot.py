@@ -37,6 +37,16 @@ from ._evidence import (
     sentences,
     term_weights,
 )
+from ._followup import (
+    Context,
+    FollowupOptions,
+    Turn,
+    carry_terms,
+    followup_kind,
+    passage_bonus,
+    resolve,
+    with_passages,
+)
 from ._fusion import FusionOptions, reciprocal_rank_fusion
 from ._meta import Line, metadata_kind, metadata_line, passage_lines, residual_terms
 from ._quote import Candidate, QuoteOptions, pick_quotes
@@ -86,6 +96,8 @@ class Ranking:
     candidates: Candidates
     order: np.ndarray  # rows of ``candidates``, best first
     scores: np.ndarray  # the ranking score of each row of ``order``
+    context: Context | None = None  # what a follow-up carried from the previous turn
+    searched_as: str | None = None  # the text embedded, when not the question alone
 
 
 class Bot:
@@ -100,6 +112,7 @@ class Bot:
         fusion: FusionOptions | None = None,
         quotes: QuoteOptions | None = None,
         model: AnswerModel | None = None,
+        followup: FollowupOptions | None = None,
     ) -> None:
         if canonical_model_name(embedder.name) != store.manifest.model:
             raise ModelMismatchError(
@@ -114,6 +127,7 @@ class Bot:
         self.threshold = threshold if threshold is not None else self.model.threshold
         self.fusion = fusion or FusionOptions()
         self.quote_options = quotes or QuoteOptions()
+        self.followup = followup or FollowupOptions()
 
     @property
     def sources(self) -> list[str]:
@@ -134,12 +148,14 @@ class Bot:
         k: int = 5,
         mode: Mode = "hybrid",
         sources: Sequence[str] | None = None,
+        history: Sequence[Turn] = (),
     ) -> list[Passage]:
         """The ``k`` passages that best match ``question``, best first.
 
-        ``sources`` limits the search to those documents (names as :attr:`sources` lists).
+        ``sources`` limits the search to those documents (names as :attr:`sources` lists);
+        ``history`` is the conversation so far, as in :meth:`ask`.
         """
-        ranking = self.rank(question, k=k, mode=mode, sources=sources)
+        ranking = self.rank(question, k=k, mode=mode, sources=sources, history=history)
         return self._passages(ranking, k)
 
     def ask(
@@ -149,16 +165,27 @@ class Bot:
         k: int = 5,
         mode: Mode = "hybrid",
         sources: Sequence[str] | None = None,
+        history: Sequence[Turn] = (),
     ) -> Answer:
         """Answer ``question`` with exact quotes, or say that the documents do not answer it.
 
-        ``sources`` limits the answer to those documents.
+        ``sources`` limits the answer to those documents. ``history`` is the conversation so
+        far, oldest first: earlier questions or the Answers they got. A question that leans
+        on the previous one ("and who wrote it?", "what about X?") is searched with it, and
+        ``Answer.searched_as`` says how; a question on a new topic is searched alone.
         """
-        ranking = self.rank(question, k=k, mode=mode, sources=sources)
+        ranking = self.rank(question, k=k, mode=mode, sources=sources, history=history)
         text = ranking.question
         passages = tuple(self._passages(ranking, k))
         if not passages:
-            return Answer(question=text, found=False, quotes=(), passages=(), confidence=0.0)
+            return Answer(
+                question=text,
+                found=False,
+                quotes=(),
+                passages=(),
+                confidence=0.0,
+                searched_as=ranking.searched_as,
+            )
         scored = self._sentences(ranking)
         chosen = pick_quotes(scored, self.quote_options, weights=ranking.weights)
         cands, top = ranking.candidates, ranking.order[:k]
@@ -176,7 +203,7 @@ class Bot:
         quotes = tuple(
             self._quote(c.document, c.start, c.end, c.probability, c.passage) for c in chosen
         )
-        kind = metadata_kind(text)
+        kind = metadata_kind(text) or followup_kind(text, ranking.context)
         meta = metadata_line(kind, self._header_groups(passages)) if kind else None
         if meta is not None and (found or not residual_terms(text)):
             # Who wrote it, when, under what title: answered by the header line itself, when
@@ -191,6 +218,7 @@ class Bot:
             quotes=quotes if found else (),
             passages=passages,
             confidence=confidence,
+            searched_as=ranking.searched_as,
         )
 
     def rank(
@@ -201,27 +229,53 @@ class Bot:
         mode: Mode = "hybrid",
         sources: Sequence[str] | None = None,
         depth: int | None = None,
+        history: Sequence[Turn] = (),
     ) -> Ranking:
         """The candidates for ``question`` and their order (what ``retrieve`` shows and
         ``ask`` decides from), kept whole for tuning and fitting; ``depth`` overrides how
-        many candidates each side brings."""
+        many candidates each side brings; ``history`` as in :meth:`ask`."""
         text = clean_question(question)
         if mode not in MODES:
             raise QuestionError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
         if k < 1:
             raise QuestionError("k must be at least 1")
         wanted = self._check_sources(sources)
-        vector = self.embedder.embed([text])[0]
+        context = self._context(text, history, k=k, mode=mode, sources=wanted)
+        return self._rank(text, context, k=k, mode=mode, sources=wanted, depth=depth)
+
+    def _rank(
+        self,
+        text: str,
+        context: Context | None,
+        *,
+        k: int,
+        mode: Mode,
+        sources: list[str] | None,
+        depth: int | None = None,
+    ) -> Ranking:
+        wanted = sources
+        searched_as = context.searched_as(text) if context is not None else None
+        if searched_as is None:
+            vector = search = self.embedder.embed([text])[0]
+        elif self.followup.quote_by_question:
+            # Passages are found with the carried questions; quotes answer this one.
+            search, vector = self.embedder.embed([searched_as, text])
+        else:
+            vector = search = self.embedder.embed([searched_as])[0]
         weights = term_weights(text, self.store, sources=wanted)
+        if context is not None:
+            weights = carry_terms(weights, context, self.store, options=self.followup)
         cands = candidates(
             self.store,
-            vector,
+            search,
             weights,
             depth=depth or max(k, self.fusion.depth),
             sources=wanted,
         )
         # Both sides always run (the decision reads their agreement); the mode picks the order.
         scores = self._scores(cands, mode)
+        if context is not None:
+            scores = scores + passage_bonus(cands, self.store, context, options=self.followup)
         order = np.lexsort((np.arange(len(scores)), -scores))
         if mode == "keyword":
             order = order[cands.keyword_hit[order]]
@@ -234,7 +288,17 @@ class Bot:
             candidates=cands,
             order=order,
             scores=scores[order],
+            context=context,
+            searched_as=searched_as,
         )
+
+    def searched_as(self, question: str, *, history: Sequence[Turn] = ()) -> str | None:
+        """What ``question`` is searched as after ``history`` (None: as asked), as
+        :meth:`ask` would search it."""
+        text = clean_question(question)
+        turns = _turns(history)
+        context = resolve(text, turns, options=self.followup) if turns else None
+        return context.searched_as(text) if context is not None else None
 
     def sentences_of(self, ranking: Ranking, rows: Sequence[int]) -> Sentences:
         """The candidate sentences of the candidate passages at ``rows`` of the ranking."""
@@ -249,6 +313,32 @@ class Bot:
         )
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _context(
+        self,
+        text: str,
+        history: Sequence[Turn],
+        *,
+        k: int,
+        mode: Mode,
+        sources: list[str] | None,
+    ) -> Context | None:
+        # What a follow-up carries; None for a new topic (or no history: as without one).
+        turns = _turns(history)
+        context = resolve(text, turns, options=self.followup) if turns else None
+        if context is None or context.passages is not None or not self.followup.passage_bonus:
+            return context
+        # Only the previous question is known: search it again, as it was (its own context
+        # without passages), for the passages its answer was drawn from.
+        previous = turns[-1]
+        assert isinstance(previous, str)
+        before = resolve(previous, turns[:-1], options=self.followup)
+        if before is not None:
+            before = with_passages(before, ())
+        ranking = self._rank(previous, before, k=k, mode=mode, sources=sources)
+        rows = ranking.order[: self.followup.carry_passages]
+        spans = [self.store.passage_span(int(ranking.candidates.ids[r])) for r in rows]
+        return with_passages(context, [(d.source, s, e) for d, s, e in spans])
 
     def _check_sources(self, sources: Sequence[str] | None) -> list[str] | None:
         if sources is None:
@@ -377,6 +467,13 @@ class Bot:
             location=self._location(doc, start),
             passage=passage,
         )
+
+
+def _turns(history: Sequence[Turn]) -> list[Turn]:
+    # Earlier questions cleaned as a question is; one turn may be given alone.
+    if isinstance(history, (str, Answer)):
+        history = [history]
+    return [t if isinstance(t, Answer) else clean_question(t) for t in history]
 
 
 def load(

@@ -61,9 +61,17 @@ def cite(source: str, location: str, start: int, end: int) -> str:
     return f"{escape(source)}, {location}, characters {start}\u2013{end}"
 
 
+def searched_line(answer: Answer) -> str | None:
+    """For a follow-up, the line saying what it was searched as."""
+    if answer.searched_as is None:
+        return None
+    return f"*Searched as:* \u201c{escape(answer.searched_as)}\u201d"
+
+
 def answer_markdown(answer: Answer, *, threshold: float = 0.3) -> str:
     """Render an answer for the chat."""
-    lines: list[str] = []
+    searched = searched_line(answer)
+    lines: list[str] = [searched, ""] if searched else []
     if answer.found:
         for q in answer.quotes:
             lines.append(f"> **\u201c{escape(q.text)}\u201d**")

@@ -40,6 +40,9 @@ class Answer:
     quotes: tuple[Quote, ...]
     passages: tuple[Passage, ...]
     confidence: float  # the best passage's similarity, compared with the threshold
+    #: For a follow-up question: the text it was searched as, with the earlier questions it
+    #: leans on (None: searched as asked).
+    searched_as: str | None = None
 
     @property
     def markdown(self) -> str:

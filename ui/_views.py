@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import index
 import qa
-from qa._render import answer_markdown, cite, escape, passage_label
+from qa._render import answer_markdown, cite, escape, passage_label, searched_line
 
 #: Characters of surrounding text shown on each side when a passage is expanded.
 CONTEXT_CHARS = 600
@@ -24,7 +24,9 @@ def chat_markdown(answer: qa.Answer, *, threshold: float, search_only: bool = Fa
         return answer_markdown(answer, threshold=threshold)
     if not answer.passages:
         return "**No passages found.** Try other words or the hybrid search mode."
-    lines = [f"**Search only:** the {len(answer.passages)} best passages (no answer picked)."]
+    searched = searched_line(answer)
+    lines = [searched, ""] if searched else []
+    lines.append(f"**Search only:** the {len(answer.passages)} best passages (no answer picked).")
     lines.append("")
     for i, p in enumerate(answer.passages, 1):
         snippet = p.text if len(p.text) <= 240 else p.text[:240] + "\u2026"

@@ -20,6 +20,7 @@ import qa
 
 from ._defaults import DEFAULT_HOST, DEFAULT_PORT, quiet_network
 from ._examples import example_questions
+from ._history import previous_questions
 from ._uploads import Library
 from ._views import chat_markdown, documents_html, sources_html, upload_markdown
 
@@ -115,6 +116,7 @@ def _answer(
     mode: str,
     search_only: bool,
     sources: Sequence[str] | None = None,
+    history: Sequence[str] = (),
 ) -> tuple[qa.Bot, qa.Answer]:
     bot = library.bot  # one version of the index for the whole turn
     k = int(k)
@@ -123,17 +125,22 @@ def _answer(
     # Nothing picked means every document, as an empty picker reads.
     chosen = list(sources) if sources else None
     if search_only:
-        passages = tuple(bot.retrieve(message, k=k, mode=mode, sources=chosen))  # type: ignore[arg-type]
+        passages = tuple(
+            bot.retrieve(message, k=k, mode=mode, sources=chosen, history=history)  # type: ignore[arg-type]
+        )
         best = max((p.similarity for p in passages), default=0.0)
-        answer = qa.Answer(qa.clean_question(message), False, (), passages, best)
+        searched = bot.searched_as(message, history=history)
+        answer = qa.Answer(qa.clean_question(message), False, (), passages, best, searched)
         return bot, answer
-    return bot, bot.ask(message, k=k, mode=mode, sources=chosen)  # type: ignore[arg-type]
+    return bot, bot.ask(message, k=k, mode=mode, sources=chosen, history=history)  # type: ignore[arg-type]
 
 
 def chat_function(target: qa.Bot | Library) -> Callable[..., str]:
     """The chat function: ``fn(message, history)`` returns the answer as Markdown.
 
-    Optional ``k``, ``mode`` and ``search_only`` follow the page's settings.
+    Optional ``k``, ``mode`` and ``search_only`` follow the page's settings. A question that
+    leans on the previous one ("and who wrote it?") is searched with the questions ``history``
+    holds.
     """
     library = _library(target)
 
@@ -145,7 +152,14 @@ def chat_function(target: qa.Bot | Library) -> Callable[..., str]:
         search_only: bool = False,
     ) -> str:
         try:
-            bot, answer = _answer(library, message, k=k, mode=mode, search_only=search_only)
+            bot, answer = _answer(
+                library,
+                message,
+                k=k,
+                mode=mode,
+                search_only=search_only,
+                history=previous_questions(history),
+            )
         except qa.QAError as exc:
             return f"**Cannot answer:** {_escape(str(exc))}"
         return chat_markdown(answer, threshold=bot.threshold, search_only=search_only)
@@ -190,7 +204,13 @@ def build_app(
         history = list(history or [])
         try:
             bot, answer = _answer(
-                library, message, k=int(k), mode=mode, search_only=search_only, sources=sources
+                library,
+                message,
+                k=int(k),
+                mode=mode,
+                search_only=search_only,
+                sources=sources,
+                history=previous_questions(history),
             )
         except qa.QAError as exc:
             reply, panel = f"**Cannot answer:** {_escape(str(exc))}", gr.skip()
