@@ -27,8 +27,10 @@ from ._errors import (
     QAError,
     QuestionError,
 )
+from ._feedback import append_feedback, read_feedback
 from ._lexical import terms
 from ._onnx import OnnxEmbedder
+from ._originals import keep_original, read_original
 from ._pg import DatabaseError, PgStore, is_database_url, open_pg_store
 from ._pg_build import PgBuildReport, build_pg_from_documents, build_pg_index, remove_pg_sources
 from ._protocol import IdfSource, SearchStore
@@ -78,6 +80,7 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "SourceInfo",
     "Store",
+    "append_feedback",
     "build_from_documents",
     "build_index",
     "build_pg_from_documents",
@@ -88,12 +91,15 @@ __all__ = [
     "content_paragraphs",
     "find_files",
     "is_database_url",
+    "keep_original",
     "load_embedder",
     "open_pg_store",
     "open_store",
     "parse_document",
     "read_document",
+    "read_feedback",
     "read_manifest",
+    "read_original",
     "read_setting",
     "remove_pg_sources",
     "remove_source",

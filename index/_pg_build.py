@@ -25,6 +25,7 @@ from ._context import embed_documents
 from ._embed import Embedder
 from ._errors import DocumentError, EmptyCorpusError, IndexLockedError, IndexNotFoundError
 from ._lexical import terms
+from ._originals import keep_original, prune_originals
 from ._pg import (
     LOCK_KEY,
     DatabaseError,
@@ -74,7 +75,11 @@ def build_pg_index(
     are, changed ones are re-embedded, missing ones are deleted, all in one transaction.
     """
     documents, skipped, duplicates = read_corpus(
-        paths, max_file_bytes=max_file_bytes, progress=progress, skip_unreadable=skip_unreadable
+        paths,
+        max_file_bytes=max_file_bytes,
+        progress=progress,
+        skip_unreadable=skip_unreadable,
+        keep=lambda doc, data: keep_original(url, doc, data),
     )
     report = build_pg_from_documents(
         documents,
@@ -84,6 +89,7 @@ def build_pg_index(
         progress=progress,
         lock_timeout=lock_timeout,
     )
+    prune_originals(url)
     return dataclasses.replace(report, skipped=tuple(skipped), duplicates=duplicates)
 
 
