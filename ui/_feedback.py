@@ -191,6 +191,10 @@ def wire(
         path = write_conversation(turns or [], library, base_url=base_url(request))
         return gr.update(value=path, visible=path is not None)
 
+    # Real annotations (not strings): Gradio passes event data to parameters typed so.
+    on_like.__annotations__ = {"turns": list, "data": gr.LikeData, "return": str}
+    on_answers.__annotations__ = {"turns": list, "data": gr.EventData, "return": str}
+    on_turns.__annotations__ = {"turns": list, "request": gr.Request, "return": Any}
     chatbot.like(on_like, [turns], [status], api_visibility="private")
     panel.answers_it(on_answers, [turns], [status], api_visibility="private")
     turns.change(on_turns, [turns], [export], api_visibility="private")

@@ -72,12 +72,10 @@ def storage(library: Library) -> str | os.PathLike[str]:
 
 def mount_documents(server_app: Any, library: Library) -> None:
     """Add the document route to the running Gradio server (a FastAPI app)."""
-    from fastapi import Depends, Request
+    from fastapi import Depends
     from fastapi.responses import HTMLResponse, Response
 
-    def open_document(
-        source: str, request: Request, start: int | None = None, end: int | None = None
-    ) -> Response:
+    def open_document(source: str, start: int | None = None, end: int | None = None) -> Response:
         try:
             document = library.bot.store.document(source)
         except KeyError:
@@ -116,10 +114,15 @@ def mount_documents(server_app: Any, library: Library) -> None:
 
 def _login_check(server_app: Any) -> Callable[..., Any]:
     # Gradio's own check of its login cookie: the documents are as private as the chat.
-    for route in server_app.routes:
-        if getattr(route, "path", "").endswith("/login_check"):
+    # Its API routes sit in an included router (FastAPI wraps it, keeping the original).
+    pending = list(server_app.routes)
+    while pending:
+        route = pending.pop()
+        if str(getattr(route, "path", "")).endswith("/login_check"):
             check: Callable[..., Any] = route.endpoint
             return check
+        inner = getattr(route, "original_router", None) or getattr(route, "app", None)
+        pending.extend(getattr(inner, "routes", None) or [])
     raise index.QAError("this Gradio has no login_check route; install gradio 6 (see pyproject)")
 
 
