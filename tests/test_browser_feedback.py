@@ -193,3 +193,17 @@ def test_markdown_export_downloads_the_quotes(page: Any) -> None:
     assert f"> {LAMP}" in text
     link = r"\(\[open\]\(http://127\.0\.0\.1:\d+/qa/doc/keepers\.pdf\?[^)]*#page=3\)"
     assert re.search(link, text)
+
+
+def test_documents_ask_for_the_login_the_chat_asks_for(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "docs")
+    embedder = FakeEmbedder()
+    index.build_index([corpus], tmp_path / "idx", embedder=embedder)
+    library = Library(qa.load(tmp_path / "idx", embedder=embedder))
+    app, url = start(library, host="127.0.0.1", port=free_port(), auth=[("ann", "secret")])
+    try:
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(url.rstrip("/") + "/qa/doc/bread.txt", timeout=30)
+        assert err.value.code == 401
+    finally:
+        app.close()
