@@ -246,3 +246,41 @@ def test_cli_eval_and_calibrate_dry_run_read_the_export(
     assert "not stored (--dry-run)" in capsys.readouterr().out
     assert main(["eval", str(out), "--corpus", str(corpus), "--index", str(tmp_path / "e")]) == 0
     assert "questions" in capsys.readouterr().out.lower()
+
+
+def test_links_name_the_page_and_escape_odd_names() -> None:
+    from ui._open import document_url, page_of, text_page
+
+    pdf = index.Document("a b/#1?.pdf", "t", "one\n\ntwo\n\nthree", "pdf", "0" * 64, (0, 5, 10))
+    assert [page_of(pdf, o) for o in (0, 4, 5, 12)] == [1, 1, 2, 3]
+    assert document_url(pdf, 5, 8) == "/qa/doc/a%20b/%231%3F.pdf?start=5&end=8#page=2"
+    text = index.Document("n.md", "t", "x <b>bold</b> y", "markdown", "0" * 64)
+    assert document_url(text, 2, 13).endswith("#quote")
+    page = text_page(text, (2, 13))
+    assert '<mark id="quote">&lt;b&gt;bold&lt;/b&gt;</mark>' in page and "<b>" not in page
+
+
+def test_an_uploaded_pdf_is_kept_for_its_citations(
+    built: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
+    from fpdf import FPDF
+
+    from ui._uploads import Library
+
+    library = Library(qa.load(built, embedder=fake_embedder))
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 10, "A new page about the lighthouse at Orsa.")
+    fresh = tmp_path / "fresh.pdf"
+    pdf.output(str(fresh))
+    assert not (built / "originals" / f"{_sha(fresh)}.pdf").exists()
+    assert library.add([fresh]).added == ("uploads/fresh.pdf",)
+    document = library.bot.store.document("uploads/fresh.pdf")
+    assert index.read_original(built, document) == fresh.read_bytes()
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
