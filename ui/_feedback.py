@@ -8,6 +8,8 @@ finds its turn and is stored with the index (:func:`qa.record_feedback`), where
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 import tempfile
 import time
 from collections.abc import Sequence
@@ -34,6 +36,8 @@ element.addEventListener('click', (event) => {
 
 #: File name of the downloaded conversation.
 EXPORT_NAME = "conversation.md"
+#: Exported files older than this are deleted from the temporary folder.
+KEEP_EXPORTS_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,14 @@ def write_conversation(
     answers yet)."""
     if not turns:
         return None
-    folder = Path(tempfile.mkdtemp(prefix="qa-export-"))
+    exports = Path(tempfile.gettempdir()) / "qa-exports"
+    exports.mkdir(exist_ok=True)
+    # Gradio copies the file into its own cache at once: older ones here are done with.
+    for old in exports.iterdir():
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < time.time() - KEEP_EXPORTS_SECONDS:
+                shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix="export-", dir=exports))
     path = folder / EXPORT_NAME
     path.write_text(conversation_markdown(turns, library, base_url=base_url), encoding="utf-8")
     return str(path)
