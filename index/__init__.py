@@ -27,9 +27,11 @@ from ._errors import (
     QAError,
     QuestionError,
 )
+from ._feedback import append_feedback, read_feedback
 from ._lexical import ANALYZER, terms
 from ._locations import location_label
 from ._onnx import OnnxEmbedder
+from ._originals import keep_original, read_original
 from ._pg import DatabaseError, PgStore, is_database_url, open_pg_store
 from ._pg_build import PgBuildReport, build_pg_from_documents, build_pg_index, remove_pg_sources
 from ._protocol import IdfSource, SearchStore
@@ -81,6 +83,7 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "SourceInfo",
     "Store",
+    "append_feedback",
     "build_from_documents",
     "build_index",
     "build_pg_from_documents",
@@ -92,13 +95,16 @@ __all__ = [
     "explain_cleaning",
     "find_files",
     "is_database_url",
+    "keep_original",
     "load_embedder",
     "location_label",
     "open_pg_store",
     "open_store",
     "parse_document",
     "read_document",
+    "read_feedback",
     "read_manifest",
+    "read_original",
     "read_setting",
     "remove_pg_sources",
     "remove_source",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -18,7 +18,8 @@ from ._context import embed_documents
 from ._embed import Embedder
 from ._errors import DocumentError, EmptyCorpusError, IndexCorruptError, IndexNotFoundError
 from ._lexical import Lexical
-from ._read import DEFAULT_MAX_FILE_BYTES, Document, read_document, scan_files
+from ._originals import keep_original, prune_originals
+from ._read import DEFAULT_MAX_FILE_BYTES, Document, read_source, scan_files
 from ._split import split_documents
 from ._store import Manifest, SourceInfo, load_store, read_manifest, write_version, writer_lock
 
@@ -69,7 +70,11 @@ def build_index(
     and the refused ones are listed in :attr:`BuildReport.skipped` instead.
     """
     documents, skipped, duplicates = read_corpus(
-        paths, max_file_bytes=max_file_bytes, progress=progress, skip_unreadable=skip_unreadable
+        paths,
+        max_file_bytes=max_file_bytes,
+        progress=progress,
+        skip_unreadable=skip_unreadable,
+        keep=lambda doc, data: keep_original(out, doc, data),
     )
     report = build_from_documents(
         documents,
@@ -80,6 +85,7 @@ def build_index(
         lock_timeout=lock_timeout,
         keep_all=keep_all,
     )
+    prune_originals(out)
     return dataclasses.replace(report, skipped=tuple(skipped), duplicates=duplicates)
 
 
@@ -89,10 +95,13 @@ def read_corpus(
     max_file_bytes: int,
     progress: bool,
     skip_unreadable: bool,
+    keep: Callable[[Document, bytes], None] | None = None,
 ) -> tuple[list[Document], list[tuple[str, str]], tuple[tuple[str, str], ...]]:
     """Read the files below ``paths``: the documents, the refused files, the duplicates.
 
     Shared by every store's build, so all of them read, refuse and de-duplicate alike.
+    ``keep(document, data)`` is called with each file's bytes as it is read (the store keeps
+    the PDFs' originals), so no more than one file's bytes are held at a time.
     """
     found = scan_files(paths)
     skipped = list(found.skipped)
@@ -101,7 +110,10 @@ def read_corpus(
     documents: list[Document] = []
     for f in _progress(found.files, progress, "reading"):
         try:
-            documents.append(read_document(f, max_bytes=max_file_bytes))
+            doc, data = read_source(f, max_bytes=max_file_bytes)
+            if keep is not None:
+                keep(doc, data)
+            documents.append(doc)
         except DocumentError as exc:
             if not skip_unreadable:
                 raise

@@ -25,6 +25,7 @@ from ._context import embed_documents
 from ._embed import Embedder
 from ._errors import DocumentError, EmptyCorpusError, IndexLockedError, IndexNotFoundError
 from ._lexical import ANALYZER, terms
+from ._originals import keep_original, prune_originals
 from ._pg import (
     ADDED_COLUMNS,
     LOCK_KEY,
@@ -77,7 +78,11 @@ def build_pg_index(
     An index written with another keyword analyzer or cleaning is rebuilt whole.
     """
     documents, skipped, duplicates = read_corpus(
-        paths, max_file_bytes=max_file_bytes, progress=progress, skip_unreadable=skip_unreadable
+        paths,
+        max_file_bytes=max_file_bytes,
+        progress=progress,
+        skip_unreadable=skip_unreadable,
+        keep=lambda doc, data: keep_original(url, doc, data),
     )
     report = build_pg_from_documents(
         documents,
@@ -88,6 +93,7 @@ def build_pg_index(
         lock_timeout=lock_timeout,
         keep_all=keep_all,
     )
+    prune_originals(url)
     return dataclasses.replace(report, skipped=tuple(skipped), duplicates=duplicates)
 
 

@@ -131,6 +131,13 @@ def _why_unusable(path: Path, source: str) -> tuple[str, str]:
 
 def read_document(file: SourceFile, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Document:
     """Read one file into a :class:`Document`, raising :class:`DocumentError` with the fix."""
+    return read_source(file, max_bytes=max_bytes)[0]
+
+
+def read_source(
+    file: SourceFile, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> tuple[Document, bytes]:
+    """Like :func:`read_document`, and also the file's bytes (kept for PDFs)."""
     try:
         info = file.path.stat()
         if not stat.S_ISREG(info.st_mode):  # a pipe or device would block or never end
@@ -146,7 +153,7 @@ def read_document(file: SourceFile, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) 
         raise DocumentError(
             f"{file.source}: cannot read the file ({exc.strerror}); check its permissions"
         ) from exc
-    return parse_document(data, source=file.source, suffix=file.path.suffix.lower())
+    return parse_document(data, source=file.source, suffix=file.path.suffix.lower()), data
 
 
 def parse_document(data: bytes, *, source: str, suffix: str) -> Document:

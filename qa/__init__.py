@@ -31,6 +31,14 @@ from ._bot import MODES, Bot, Mode, Ranking, clean_question, load
 from ._calibrate import Calibration, CalibrationError, calibrate, load_calibration, save_calibration
 from ._eval import EvalReport, evaluate, prepare_index
 from ._eval_data import Dataset, DatasetError, load_dataset
+from ._feedback import (
+    ExportReport,
+    FeedbackError,
+    export_feedback,
+    feedback_record,
+    load_feedback,
+    record_feedback,
+)
 from ._fusion import FusionOptions, reciprocal_rank_fusion
 from ._quote import QuoteOptions
 from ._tradeoff import TradeoffRow, tradeoff
@@ -49,6 +57,8 @@ __all__ = [
     "DocumentError",
     "EmptyCorpusError",
     "EvalReport",
+    "ExportReport",
+    "FeedbackError",
     "FusionOptions",
     "IndexCorruptError",
     "IndexLockedError",
@@ -66,12 +76,16 @@ __all__ = [
     "calibrate",
     "clean_question",
     "evaluate",
+    "export_feedback",
+    "feedback_record",
     "load",
     "load_answer_model",
     "load_calibration",
     "load_dataset",
+    "load_feedback",
     "prepare_index",
     "reciprocal_rank_fusion",
+    "record_feedback",
     "retrieve",
     "save_calibration",
     "tradeoff",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -56,9 +57,15 @@ def highlighted(passage: Passage, quotes: list[Quote]) -> str:
     return "".join(pieces)
 
 
-def cite(source: str, location: str, start: int, end: int) -> str:
-    """A citation such as ``report.txt, line 93, characters 4152–4481``."""
-    return f"{escape(source)}, {location}, characters {start}\u2013{end}"
+#: ``link(source, start, end)``: a URL that opens the cited text, or None.
+Linker = Callable[[str, int, int], "str | None"]
+
+
+def cite(source: str, location: str, start: int, end: int, *, link: Linker | None = None) -> str:
+    """A citation such as ``report.txt, line 93, characters 4152–4481`` (a link with ``link``)."""
+    text = f"{escape(source)}, {location}, characters {start}\u2013{end}"
+    url = link(source, start, end) if link else None
+    return f"[{text}]({url})" if url else text
 
 
 def searched_line(answer: Answer) -> str | None:
@@ -68,15 +75,15 @@ def searched_line(answer: Answer) -> str | None:
     return f"*Searched as:* \u201c{escape(answer.searched_as)}\u201d"
 
 
-def answer_markdown(answer: Answer, *, threshold: float = 0.3) -> str:
-    """Render an answer for the chat."""
+def answer_markdown(answer: Answer, *, threshold: float = 0.3, link: Linker | None = None) -> str:
+    """Render an answer for the chat; ``link`` makes each citation a link to its source."""
     searched = searched_line(answer)
     lines: list[str] = [searched, ""] if searched else []
     if answer.found:
         for q in answer.quotes:
             lines.append(f"> **\u201c{escape(q.text)}\u201d**")
             lines.append(">")
-            lines.append(f"> \u2014 *{cite(q.source, q.location, q.start, q.end)}*")
+            lines.append(f"> \u2014 *{cite(q.source, q.location, q.start, q.end, link=link)}*")
             lines.append("")
         lines.append(
             f"Relevance: **{relevance_label(answer.confidence, threshold)}** "
@@ -92,7 +99,9 @@ def answer_markdown(answer: Answer, *, threshold: float = 0.3) -> str:
                 if q.passage == i
                 or (q.source == p.source and q.start >= p.start and q.end <= p.end)
             ]
-            lines.append(f"**Passage** \u2014 {cite(p.source, p.location, p.start, p.end)}")
+            lines.append(
+                f"**Passage** \u2014 {cite(p.source, p.location, p.start, p.end, link=link)}"
+            )
             lines.append("")
             lines.append(highlighted(p, mine))
             lines.append("")
@@ -107,7 +116,7 @@ def answer_markdown(answer: Answer, *, threshold: float = 0.3) -> str:
             for p in answer.passages[:3]:
                 snippet = p.text if len(p.text) <= 200 else p.text[:200] + "\u2026"
                 lines.append(
-                    f"- *{cite(p.source, p.location, p.start, p.end)}* "
+                    f"- *{cite(p.source, p.location, p.start, p.end, link=link)}* "
                     f"(similarity {p.similarity:.2f}): {escape(snippet)}"
                 )
     return "\n".join(lines).rstrip() + "\n"

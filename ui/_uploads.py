@@ -116,8 +116,10 @@ class Library:
             step(0.3, "indexing")
             report = self._rebuild(bot, [*kept, *new.values()], progress=on_progress is not None)
             # The files are kept only once their text is safely in the index.
-            for _, data, name in parsed:
+            for doc, data, name in parsed:
                 _write_atomic(self.upload_dir, name, data)
+                # A PDF's citations open the file itself (see ui/_open.py).
+                index.keep_original(self.database_url or self.index_dir, doc, data)
         return UploadReport(tuple(new), tuple(failed), report.documents, report.passages)
 
     def remove(self, source: str) -> index.BuildReport:

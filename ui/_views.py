@@ -12,16 +12,18 @@ from collections.abc import Callable, Sequence
 
 import index
 import qa
-from qa._render import answer_markdown, cite, escape, passage_label, searched_line
+from qa._render import Linker, answer_markdown, cite, escape, passage_label, searched_line
 
 #: Characters of surrounding text shown on each side when a passage is expanded.
 CONTEXT_CHARS = 600
 
 
-def chat_markdown(answer: qa.Answer, *, threshold: float, search_only: bool = False) -> str:
-    """The assistant's reply in the chat."""
+def chat_markdown(
+    answer: qa.Answer, *, threshold: float, search_only: bool = False, link: Linker | None = None
+) -> str:
+    """The assistant's reply in the chat; ``link`` makes citations open their source."""
     if not search_only:
-        return answer_markdown(answer, threshold=threshold)
+        return answer_markdown(answer, threshold=threshold, link=link)
     if not answer.passages:
         return "**No passages found.** Try other words or the hybrid search mode."
     searched = searched_line(answer)
@@ -32,7 +34,7 @@ def chat_markdown(answer: qa.Answer, *, threshold: float, search_only: bool = Fa
         snippet = p.text if len(p.text) <= 240 else p.text[:240] + "\u2026"
         label = passage_label(p.similarity)
         lines.append(
-            f"{i}. *{cite(p.source, p.location, p.start, p.end)}* "
+            f"{i}. *{cite(p.source, p.location, p.start, p.end, link=link)}* "
             f"({label}, similarity {p.similarity:.2f}): {escape(snippet)}"
         )
     return "\n".join(lines) + "\n"
@@ -53,8 +55,12 @@ def sources_html(
     document: Callable[[str], str],
     threshold: float,
     search_only: bool = False,
+    link: Linker | None = None,
 ) -> str:
-    """The sources panel: every passage used for the last answer, expandable in its document."""
+    """The sources panel: every passage used for the last answer, expandable in its document.
+
+    ``link``: each card gets an "Open in document" link and a "This answers it" button.
+    """
     if answer is None:
         return (
             '<div class="qa-sources qa-empty">Ask a question: the passages behind the answer '
@@ -71,7 +77,7 @@ def sources_html(
     parts = [f'<div class="qa-sources"><div class="qa-sources-title">{heading}</div>']
     for i, p in enumerate(answer.passages):
         quotes = [] if search_only else [q for q in answer.quotes if _inside(q, p)]
-        parts.append(_passage_card(i, p, quotes, document, threshold))
+        parts.append(_passage_card(i, p, quotes, document, threshold, link))
     parts.append("</div>")
     return "".join(parts)
 
@@ -86,6 +92,7 @@ def _passage_card(
     quotes: Sequence[qa.Quote],
     document: Callable[[str], str],
     threshold: float,
+    link: Linker | None = None,
 ) -> str:
     label = passage_label(p.similarity)
     spans = [(q.start, q.end) for q in quotes]
@@ -121,9 +128,27 @@ def _passage_card(
         f'<button type="button" class="qa-copy" data-copy="{_esc(citation(p))}">'
         "Copy passage with citation</button>"
     )
+    if link is not None:
+        buttons += _card_links(i, p, quotes, link)
     return (
         f'<div class="qa-card" data-source="{_esc(p.source)}">{head}{body}{context}'
         f'<div class="qa-actions">{buttons}</div></div>'
+    )
+
+
+def _card_links(i: int, p: qa.Passage, quotes: Sequence[qa.Quote], link: Linker) -> str:
+    # Open at the quote (or the passage, if it holds none), and mark the passage as the answer.
+    start, end = (quotes[0].start, quotes[0].end) if quotes else (p.start, p.end)
+    url = link(p.source, start, end)
+    opened = (
+        f'<a class="qa-copy qa-open" href="{_esc(url)}" target="_blank" rel="noopener">'
+        "Open in document</a>"
+        if url
+        else ""
+    )
+    return (
+        f'{opened}<button type="button" class="qa-copy qa-answers" data-passage="{i}" '
+        'title="Tell us this passage answers the question">This answers it</button>'
     )
 
 

@@ -20,7 +20,10 @@ import qa
 
 from ._defaults import DEFAULT_HOST, DEFAULT_PORT, quiet_network
 from ._examples import example_questions
+from ._feedback import ANSWERS_JS, Turn, add_turn
+from ._feedback import wire as wire_feedback
 from ._history import previous_questions
+from ._open import linker, mount_documents
 from ._uploads import Library
 from ._views import chat_markdown, documents_html, sources_html, upload_markdown
 
@@ -190,7 +193,11 @@ def build_app(
 
     def sources_panel(answer: qa.Answer | None, bot: qa.Bot, search_only: bool) -> str:
         return sources_html(
-            answer, document=bot.document, threshold=bot.threshold, search_only=search_only
+            answer,
+            document=bot.document,
+            threshold=bot.threshold,
+            search_only=search_only,
+            link=linker(bot.store),
         )
 
     def respond(
@@ -200,8 +207,10 @@ def build_app(
         mode: str,
         search_only: bool,
         sources: list[str] | None = None,
-    ) -> tuple[list[Any], str, str]:
+        turns: list[Turn] | None = None,
+    ) -> tuple[list[Any], str, str, Any]:
         history = list(history or [])
+        answered = None
         try:
             bot, answer = _answer(
                 library,
@@ -215,11 +224,27 @@ def build_app(
         except qa.QAError as exc:
             reply, panel = f"**Cannot answer:** {_escape(str(exc))}", gr.skip()
         else:
-            reply = chat_markdown(answer, threshold=bot.threshold, search_only=search_only)
+            reply = chat_markdown(
+                answer, threshold=bot.threshold, search_only=search_only, link=linker(bot.store)
+            )
             panel = sources_panel(answer, bot, search_only)
+            answered = (answer, bot.threshold)
         history.append({"role": "user", "content": _escape(message)})
         history.append({"role": "assistant", "content": reply})
-        return history, panel, ""
+        if answered is None:
+            return history, panel, "", gr.skip()
+        # Remembered for the thumbs, "this answers it" and the Markdown export.
+        remembered = add_turn(
+            turns,
+            history,
+            answered[0],
+            mode=mode,
+            k=int(k),
+            sources=sources,
+            search_only=search_only,
+            threshold=answered[1],
+        )
+        return history, panel, "", remembered
 
     def ask(
         question: str, k: int = 5, mode: str = "hybrid", sources: list[str] | None = None
@@ -287,7 +312,7 @@ def build_app(
                     elem_id="qa-chat",
                     height=540,
                     latex_delimiters=[],
-                    feedback_options=None,
+                    feedback_options=("Like", "Dislike"),
                     buttons=[],  # its copy gives raw Markdown; the sources panel copies clean text
                     placeholder="Ask a question about the documents.",
                 )
@@ -302,6 +327,8 @@ def build_app(
                         max_length=qa_max_chars(),
                     )
                     send = gr.Button("Ask", variant="primary", scale=1, min_width=70)
+                feedback_status = gr.Markdown(elem_id="qa-feedback-status")
+                turns = gr.State([])
                 if questions:
                     gr.Examples(
                         examples=[[q] for q in questions],
@@ -327,7 +354,13 @@ def build_app(
                 panel = gr.HTML(
                     sources_html(None, document=current.document, threshold=current.threshold),
                     elem_id="qa-sources",
-                    js_on_load=_COPY_JS,
+                    js_on_load=_COPY_JS + ANSWERS_JS,
+                )
+                export = gr.DownloadButton(
+                    "Download conversation (.md)",
+                    visible=False,
+                    elem_id="qa-export",
+                    size="sm",
                 )
         with gr.Accordion("Documents", open=False, elem_id="qa-documents"):
             upload = gr.File(
@@ -352,8 +385,8 @@ def build_app(
                 )
                 remove = gr.Button("Remove from index", variant="stop", scale=1)
 
-        inputs = [box, chatbot, k, mode, search_only, chosen]
-        outputs = [chatbot, panel, box]
+        inputs = [box, chatbot, k, mode, search_only, chosen, turns]
+        outputs = [chatbot, panel, box, turns]
         box.submit(respond, inputs, outputs, api_visibility="private")
         send.click(respond, inputs, outputs, api_visibility="private")
         upload.upload(
@@ -363,6 +396,14 @@ def build_app(
             api_visibility="private",
         )
         remove.click(on_remove, [pick], [status, doc_list, pick, chosen], api_visibility="private")
+        wire_feedback(
+            library,
+            chatbot=chatbot,
+            panel=panel,
+            turns=turns,
+            status=feedback_status,
+            export=export,
+        )
         gr.api(ask, api_name="ask")  # type: ignore[attr-defined]
         gr.api(chat, api_name="chat", api_visibility="undocumented")  # type: ignore[attr-defined]
 
@@ -487,6 +528,7 @@ def start(
             f"cannot serve on {host}:{port} ({exc.strerror or 'port in use'}); "
             "choose another --port or --host"
         ) from None
+    mount_documents(app.server_app, library)  # citations open their document here
     return app, str(url)
 
 

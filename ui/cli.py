@@ -168,6 +168,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="show the threshold, store nothing")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     _backend_option(p)
+
+    from ._feedback_cli import add_parser as add_feedback_parser
+
+    add_feedback_parser(sub)
     return parser
 
 
@@ -223,6 +227,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _calibrate(args)
         if args.command == "mcp":
             return _mcp(args)
+        if args.command == "feedback":
+            from ._feedback_cli import run as run_feedback
+
+            return run_feedback(args)
         return _serve(args)
     except qa.QAError as exc:
         print(f"qa: error: {exc}", file=sys.stderr)
