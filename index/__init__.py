@@ -28,9 +28,11 @@ from ._errors import (
     QuestionError,
 )
 from ._lexical import terms
+from ._location import FolderIndex, IndexLocation, PgIndex, index_paths, open_index
 from ._onnx import OnnxEmbedder
 from ._pg import DatabaseError, PgStore, is_database_url, open_pg_store
 from ._pg_build import PgBuildReport, build_pg_from_documents, build_pg_index, remove_pg_sources
+from ._prepare import UPLOAD_PREFIX, is_upload
 from ._protocol import IdfSource, SearchStore
 from ._read import (
     DEFAULT_MAX_FILE_BYTES,
@@ -54,6 +56,7 @@ __all__ = [
     "MAX_NAME_BYTES",
     "PACKAGED_MODEL",
     "SUPPORTED_SUFFIXES",
+    "UPLOAD_PREFIX",
     "BuildReport",
     "ChunkingOptions",
     "DatabaseError",
@@ -61,8 +64,10 @@ __all__ = [
     "DocumentError",
     "Embedder",
     "EmptyCorpusError",
+    "FolderIndex",
     "IdfSource",
     "IndexCorruptError",
+    "IndexLocation",
     "IndexLockedError",
     "IndexNotFoundError",
     "Manifest",
@@ -70,6 +75,7 @@ __all__ = [
     "ModelNotFoundError",
     "OnnxEmbedder",
     "PgBuildReport",
+    "PgIndex",
     "PgStore",
     "QAError",
     "QuestionError",
@@ -87,8 +93,11 @@ __all__ = [
     "chunk_document",
     "content_paragraphs",
     "find_files",
+    "index_paths",
     "is_database_url",
+    "is_upload",
     "load_embedder",
+    "open_index",
     "open_pg_store",
     "open_store",
     "parse_document",

@@ -18,9 +18,10 @@ from ._context import embed_documents
 from ._embed import Embedder
 from ._errors import DocumentError, EmptyCorpusError, IndexCorruptError, IndexNotFoundError
 from ._lexical import Lexical
+from ._prepare import is_upload
 from ._read import DEFAULT_MAX_FILE_BYTES, Document, read_document, scan_files
 from ._split import split_documents
-from ._store import Manifest, SourceInfo, open_store, write_version, writer_lock
+from ._store import Manifest, SourceInfo, Store, open_store, write_version, writer_lock
 
 T = TypeVar("T")
 
@@ -56,7 +57,8 @@ def build_index(
     """Index the files and folders in ``paths`` into the index folder ``out``.
 
     Sources whose content is unchanged since the previous version keep their vectors; the
-    new version replaces the old one atomically, and sources no longer found are dropped.
+    new version replaces the old one atomically, and sources no longer found are dropped,
+    except documents uploaded through the page (``uploads/...``), which are kept.
     Byte-identical files under several names are indexed once, under the name nearest the
     top folder; the others are listed in :attr:`BuildReport.duplicates`, so answers do not
     repeat.
@@ -142,7 +144,10 @@ def build_from_documents(
     options = checked_options(documents, embedder, chunking)
     root = Path(out)
     with writer_lock(root, timeout=lock_timeout):
-        previous = _reusable(root, embedder.name, options)
+        current = _current(root)
+        # Uploads from the page are the page's: a rebuild from folders keeps them.
+        documents = with_uploads(documents, current.documents if current else ())
+        previous = _reusable(current, embedder.name, options)
         pieces = cut_documents(documents, embedder, options, progress=progress)
         vectors, sentence_vectors, embedded, reused = _vectors(
             documents, pieces, previous, embedder, progress
@@ -231,11 +236,22 @@ def cut_documents(
 _Previous = dict[str, tuple[str, list[tuple[int, int]], np.ndarray, np.ndarray]]
 
 
-def _reusable(root: Path, model: str, options: ChunkingOptions) -> _Previous:
+def _current(root: Path) -> Store | None:
     try:
-        store = open_store(root)
+        return open_store(root)
     except (IndexNotFoundError, IndexCorruptError):
-        return {}  # nothing usable: a fresh build
+        return None  # nothing usable: a fresh build
+
+
+def with_uploads(documents: Sequence[Document], current: Sequence[Document]) -> list[Document]:
+    """``documents`` and the uploaded documents of ``current`` they do not name."""
+    names = {d.source for d in documents}
+    return [*documents, *(d for d in current if is_upload(d.source) and d.source not in names)]
+
+
+def _reusable(store: Store | None, model: str, options: ChunkingOptions) -> _Previous:
+    if store is None:
+        return {}
     if store.manifest.model != model or store.manifest.chunking != options or not len(store):
         return {}
     if store.sentence_vectors is None:

@@ -178,6 +178,17 @@ def read_meta(conn: psycopg.Connection[Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in conn.execute("SELECT key, value FROM qa_meta")}
 
 
+def read_version(conn: psycopg.Connection[Any]) -> str:
+    """The ``version`` of the index, new with every committed write ("" if there is none)."""
+    if not has_index(conn):
+        return ""
+    row = conn.execute(
+        "SELECT coalesce((SELECT value FROM qa_meta WHERE key = 'version'),"
+        " (SELECT value FROM qa_meta WHERE key = 'updated'), '')"
+    ).fetchone()
+    return str(row[0]) if row else ""
+
+
 def chunking_from_meta(meta: dict[str, str]) -> ChunkingOptions:
     """The chunking options recorded in ``qa_meta``."""
     return ChunkingOptions(**json.loads(meta["chunking"]))

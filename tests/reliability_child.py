@@ -7,6 +7,8 @@ talk to it without loading the neural model:
     python -m tests.reliability_child lock DIR SECONDS
     python -m tests.reliability_child churn DOCS_A DOCS_B OUT ROUNDS
     python -m tests.reliability_child cli ARGS...      (the `qa` command, fake model)
+    python -m tests.reliability_child index-loop DOCS (--out DIR | --store URL) ROUNDS
+        (adds cli-N.txt to DOCS and runs `qa index DOCS`, ROUNDS times)
 
 ``--kill-at`` sends SIGKILL to this process at the N-th call of a function the build uses
 to write the index (HOOK is one of :data:`HOOKS`), just ``before`` or ``after`` the call.
@@ -150,9 +152,32 @@ def _cli(argv: list[str]) -> int:
     return main(argv)
 
 
+def _index_loop(argv: list[str]) -> int:
+    # `qa index DOCS` again and again, a new file in DOCS each time, as a user running it
+    # beside a server would.
+    docs, flag, where, rounds = argv
+    folder = Path(docs)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "tea.txt").write_text(
+        "Green tea comes from the leaves of Camellia sinensis. It is steamed or pan-fired.\n",
+        encoding="utf-8",
+    )
+    for i in range(int(rounds)):
+        (folder / f"cli-{i}.txt").write_text(
+            f"Command line file {i} tells of harbour {i} and its pilot {i}.\n", encoding="utf-8"
+        )
+        status = _cli(["index", docs, flag, where, "--quiet", "--chunk-tokens", "40"])
+        if status:
+            return status
+    print("done", flush=True)
+    return 0
+
+
 def main() -> int:
     if sys.argv[1:2] == ["cli"]:
         return _cli(sys.argv[2:])
+    if sys.argv[1:2] == ["index-loop"]:
+        return _index_loop(sys.argv[2:])
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("build")
