@@ -102,9 +102,7 @@ def test_failed_upload_changes_nothing(library: Library, tmp_path: Path) -> None
     assert (Path(library.location) / "CURRENT").read_text() == before
 
 
-def test_traversal_name_is_cleaned(
-    library: Library, tmp_path: Path
-) -> None:
+def test_traversal_name_is_cleaned(library: Library, tmp_path: Path) -> None:
     deep = tmp_path / "a" / "b"
     deep.mkdir(parents=True)
     # The browser sends only a name; a hostile client may send "../../x": the name is cleaned.
@@ -122,7 +120,9 @@ def test_remove_takes_the_document_out(library: Library, tmp_path: Path) -> None
     library.add([f])
     library.remove("uploads/owls.txt")
     assert "uploads/owls.txt" not in library.bot.sources
-    assert "uploads/owls.txt" not in qa.load(library.location, embedder=library.bot.embedder).sources
+    assert (
+        "uploads/owls.txt" not in qa.load(library.location, embedder=library.bot.embedder).sources
+    )
     with pytest.raises(qa.DocumentError, match="not in the index"):
         library.remove("uploads/owls.txt")
     with pytest.raises(qa.EmptyCorpusError, match="only document"):

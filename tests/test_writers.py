@@ -121,3 +121,119 @@ def test_qa_index_beside_a_server_loses_nothing(location: str, tmp_path: Path) -
     assert _sources(location) == wanted
     library.refresh()
     assert set(library.bot.sources) == wanted
+
+
+# -- servers and qa.retrieve switch to a newer version -----------------------------------------
+
+
+def _another_writer_adds(location: str, tmp_path: Path, name: str) -> None:
+    path = _upload_file(tmp_path / "other", name, 7)
+    doc = index.parse_document(path.read_bytes(), source=name, suffix=".txt")
+    index.open_index(location).add([doc], embedder=FakeEmbedder())
+
+
+@pytest.mark.slow
+def test_a_server_switches_to_the_version_another_wrote(location: str, tmp_path: Path) -> None:
+    library = Library(qa.load(location, embedder=FakeEmbedder()), refresh_seconds=0)
+    first = library.bot
+    _another_writer_adds(location, tmp_path, "harbour.txt")
+    assert "harbour.txt" in library.bot.sources  # without an upload of its own
+    assert library.bot is not first
+    assert library.bot.retrieve("Which lighthouse keeper?", k=1)[0].source == "harbour.txt"
+    assert library.refresh() is False  # nothing newer: the same bot
+    library.remove("harbour.txt")
+    assert "harbour.txt" not in qa.load(location, embedder=FakeEmbedder()).sources
+
+
+@pytest.mark.slow
+def test_retrieve_switches_to_a_rebuilt_index(
+    location: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import qa._bot
+
+    monkeypatch.setattr(qa._bot, "load_embedder", lambda name, **_: FakeEmbedder())
+    monkeypatch.setattr(qa, "_bots", {})
+    question = "Which lighthouse keeper?"
+    assert qa.retrieve(question, index=location, k=1)[0].source == "tea.txt"
+    _another_writer_adds(location, tmp_path, "harbour.txt")
+    assert qa.retrieve(question, index=location, k=1)[0].source == "harbour.txt"
+
+
+# -- a server killed in the middle of an upload ------------------------------------------------
+
+_KILLS = {
+    "folder": [
+        "embed:1:after",
+        "np.save:2:after",
+        "fsync:3:after",
+        "os.replace:1:after",
+        "os.replace:2:before",
+        "os.replace:2:after",
+        "prune:1:before",
+        "refresh:1:before",
+    ],
+    "postgres": [
+        "embed:1:after",
+        "insert:1:before",
+        "insert:1:after",
+        "finish:1:after",
+        "refresh:1:before",
+    ],
+}
+
+
+def _consistent_pg(url: str) -> None:
+    conn = index._pg.connect(url)
+    with conn:
+        row = conn.execute(
+            """SELECT
+                (SELECT count(*) FROM qa_passages p
+                 WHERE NOT EXISTS (SELECT 1 FROM qa_documents d WHERE d.id = p.document)),
+                (SELECT count(*) FROM qa_documents d
+                 WHERE d.passages <> (SELECT count(*) FROM qa_passages p
+                                      WHERE p.document = d.id)),
+                (SELECT value::int FROM qa_meta WHERE key = 'passages')
+                  = (SELECT count(*) FROM qa_passages)"""
+        ).fetchone()
+    assert row == (0, 0, True)
+
+
+@pytest.mark.slow
+def test_a_server_killed_mid_upload_leaves_the_upload_whole_or_absent(
+    location: str, tmp_path: Path
+) -> None:
+    kind = "postgres" if index.is_database_url(location) else "folder"
+    outcomes = set()
+    for n, spec in enumerate(_KILLS[kind]):
+        f = _upload_file(tmp_path / f"k{n}", f"killed-{n}.txt", n)
+        child = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tests.reliability_child",
+                "upload",
+                location,
+                str(f),
+                "--kill-at",
+                spec,
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert child.returncode == -9, (spec, child.stderr[-2000:])
+        bot = qa.load(location, embedder=FakeEmbedder())  # loads: the index is whole
+        if kind == "postgres":
+            _consistent_pg(location)
+        source = f"uploads/killed-{n}.txt"
+        present = source in bot.sources
+        outcomes.add(present)
+        if present:  # whole: its text and passages are all there
+            assert bot.document(source) == f.read_text(encoding="utf-8")
+            assert bot.retrieve(f"lighthouse {n} keeper {n}", k=1)[0].source == source
+        # The lock died with the server: the next upload goes through at once.
+        again = _upload_file(tmp_path / f"a{n}", f"after-{n}.txt", n)
+        library = Library(bot)
+        assert library.add([again]).added == (f"uploads/after-{n}.txt",)
+    assert outcomes == {True, False}  # kills before and after the commit were both tried
