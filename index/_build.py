@@ -18,7 +18,7 @@ from ._context import embed_documents
 from ._embed import Embedder
 from ._errors import DocumentError, EmptyCorpusError, IndexCorruptError, IndexNotFoundError
 from ._lexical import Lexical
-from ._prepare import is_upload
+from ._prepare import distinct, is_upload
 from ._read import DEFAULT_MAX_FILE_BYTES, Document, read_document, scan_files
 from ._split import split_documents
 from ._store import Manifest, SourceInfo, Store, open_store, write_version, writer_lock
@@ -117,10 +117,7 @@ def checked_options(
     """Check a corpus before any store builds it, and settle the chunking options."""
     if not documents:
         raise EmptyCorpusError("nothing to index: the corpus has no documents")
-    names = [d.source for d in documents]
-    if len(set(names)) != len(names):
-        dup = sorted({n for n in names if names.count(n) > 1})[0]
-        raise DocumentError(f"two documents are both called {dup!r}; give them distinct names")
+    distinct(documents)
     options = chunking or ChunkingOptions(max_tokens=min(128, embedder.max_tokens))
     if options.max_tokens > embedder.max_tokens:
         raise DocumentError(

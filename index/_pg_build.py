@@ -8,12 +8,13 @@ in the meantime is re-checked (and embedded if need be) under the lock.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,9 +34,12 @@ from ._errors import (
 from ._lexical import terms
 from ._pg import (
     LOCK_KEY,
+    SCHEMA_VERSION,
     DatabaseError,
+    _psycopg,
     chunking_from_meta,
     connect,
+    first_line,
     read_meta,
     redact,
     register_vector,
@@ -159,7 +163,13 @@ def add_pg_documents(
     )
 
 
-def _write(
+def _write(*args: Any, **kwargs: Any) -> PgBuildReport:
+    url = args[1] if len(args) > 1 else kwargs["url"]
+    with driver_errors(url):
+        return _write_unmapped(*args, **kwargs)
+
+
+def _write_unmapped(
     documents: Sequence[Document],
     url: str,
     *,
@@ -242,6 +252,14 @@ def remove_pg_sources(
     Raises :class:`DocumentError` for a source that is not indexed and
     :class:`EmptyCorpusError` when nothing would be left, like :func:`index.remove_sources`.
     """
+    with driver_errors(url):
+        return _remove_unmapped(url, sources, lock_timeout=lock_timeout)
+
+
+def _remove_unmapped(
+    url: str, sources: Sequence[str], *, lock_timeout: float = 60.0
+) -> PgBuildReport:
+    # remove_pg_sources, before driver errors are turned into DatabaseError.
     started = time.perf_counter()
     wanted = list(dict.fromkeys(sources))
     if not wanted:
@@ -293,6 +311,20 @@ def remove_pg_sources(
 
 
 # -- internals -----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def driver_errors(url: str) -> Iterator[None]:
+    """Turn a driver error inside a write into :class:`DatabaseError` (the transaction was
+    rolled back: nothing changed)."""
+    psycopg = _psycopg()
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise DatabaseError(
+            f"the database at {redact(url)} refused the write ({first_line(exc)}); nothing "
+            "was changed; check the server and its log, then try again"
+        ) from exc
 
 
 def _held(conn: psycopg.Connection[Any], settings: dict[str, str]) -> dict[str, str]:
@@ -482,6 +514,7 @@ def _finish(conn: psycopg.Connection[Any], settings: dict[str, str]) -> None:
     values = {
         **settings,
         "format_version": str(FORMAT_VERSION),
+        "schema_version": str(SCHEMA_VERSION),
         "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         # A new value per committed write: servers compare it to notice a newer index.
         "version": uuid.uuid4().hex,

@@ -73,7 +73,14 @@ def prepare(
 
 
 def distinct(documents: Sequence[Document]) -> None:
-    """Refuse two documents of one name (the later would silently replace the earlier)."""
+    """Refuse two documents of one name (the later would silently replace the earlier), and
+    text that one of the stores cannot hold (NUL characters), in either store alike."""
+    for doc in documents:
+        if "\x00" in doc.text:
+            raise DocumentError(
+                f"{doc.source}: the text holds NUL characters, which an index cannot store; "
+                "remove them (a file that holds them is taken for binary)"
+            )
     names = [d.source for d in documents]
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})[0]

@@ -134,6 +134,10 @@ class Store:
     def __len__(self) -> int:
         return int(self.passages.shape[0])
 
+    def close(self) -> None:
+        """Nothing to release: the index is in memory (and memory-mapped files close when
+        the store is collected)."""
+
     def document(self, source: str) -> Document:
         """The indexed document called ``source`` (KeyError if there is none)."""
         return self.documents[self._by_source[source]]

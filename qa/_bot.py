@@ -115,6 +115,16 @@ class Bot:
         self.fusion = fusion or FusionOptions()
         self.quote_options = quotes or QuoteOptions()
 
+    def close(self) -> None:
+        """Release the store (a database connection; nothing for a folder index)."""
+        self.store.close()
+
+    def __enter__(self) -> Bot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @property
     def sources(self) -> list[str]:
         """Names of the indexed sources."""
