@@ -21,9 +21,7 @@ their row id, which is never reused, so a cache entry can never go stale. Writer
 
 from __future__ import annotations
 
-import bisect
 import json
-import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -37,6 +35,7 @@ from ._chunk import ChunkingOptions
 from ._errors import IndexCorruptError, IndexNotFoundError, QAError
 from ._lexical import K1, B
 from ._read import Document
+from ._shared import idf, sentences_inside
 from ._store import FORMAT_VERSION, Manifest, SourceInfo
 
 if TYPE_CHECKING:
@@ -454,9 +453,7 @@ class PgStore:
         doc_id, start, end = self._span(i)
         cached = self._cached(doc_id)
         sentences = cached.sentences
-        lo = bisect.bisect_left(sentences[:, 0].tolist(), start)
-        rows = lo + np.flatnonzero((sentences[lo:, 0] < end) & (sentences[lo:, 1] <= end))
-        return cached, rows
+        return cached, sentences_inside(sentences[:, 0], sentences[:, 1], start, end)
 
     def dense(
         self, vector: np.ndarray, k: int, *, sources: Sequence[str] | None = None
@@ -537,9 +534,7 @@ class PgStore:
         ``log(1.5)`` there too.
         """
         df, n = self._document_frequency(term)
-        if df == 0:
-            return math.log(1.0 + 0.5)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return idf(df, n)
 
     def known(self, term: str) -> bool:
         """Whether some passage holds the stemmed term."""
