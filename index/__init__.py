@@ -29,11 +29,13 @@ from ._errors import (
 )
 from ._feedback import append_feedback, read_feedback
 from ._lexical import ANALYZER, terms
+from ._location import FolderIndex, IndexLocation, PgIndex, index_paths, open_index
 from ._locations import location_label
 from ._onnx import OnnxEmbedder
 from ._originals import keep_original, read_original
 from ._pg import DatabaseError, PgStore, is_database_url, open_pg_store
 from ._pg_build import PgBuildReport, build_pg_from_documents, build_pg_index, remove_pg_sources
+from ._prepare import UPLOAD_PREFIX, is_upload
 from ._protocol import IdfSource, SearchStore
 from ._read import (
     DEFAULT_MAX_FILE_BYTES,
@@ -58,6 +60,7 @@ __all__ = [
     "MAX_NAME_BYTES",
     "PACKAGED_MODEL",
     "SUPPORTED_SUFFIXES",
+    "UPLOAD_PREFIX",
     "BuildReport",
     "ChunkingOptions",
     "DatabaseError",
@@ -66,8 +69,10 @@ __all__ = [
     "Dropped",
     "Embedder",
     "EmptyCorpusError",
+    "FolderIndex",
     "IdfSource",
     "IndexCorruptError",
+    "IndexLocation",
     "IndexLockedError",
     "IndexNotFoundError",
     "Manifest",
@@ -75,6 +80,7 @@ __all__ = [
     "ModelNotFoundError",
     "OnnxEmbedder",
     "PgBuildReport",
+    "PgIndex",
     "PgStore",
     "QAError",
     "QuestionError",
@@ -94,10 +100,13 @@ __all__ = [
     "content_paragraphs",
     "explain_cleaning",
     "find_files",
+    "index_paths",
     "is_database_url",
+    "is_upload",
     "keep_original",
     "load_embedder",
     "location_label",
+    "open_index",
     "open_pg_store",
     "open_store",
     "parse_document",

@@ -19,9 +19,18 @@ from ._embed import Embedder
 from ._errors import DocumentError, EmptyCorpusError, IndexCorruptError, IndexNotFoundError
 from ._lexical import Lexical
 from ._originals import keep_original, prune_originals
+from ._prepare import distinct, is_upload
 from ._read import DEFAULT_MAX_FILE_BYTES, Document, read_source, scan_files
 from ._split import split_documents
-from ._store import Manifest, SourceInfo, load_store, read_manifest, write_version, writer_lock
+from ._store import (
+    Manifest,
+    SourceInfo,
+    Store,
+    load_store,
+    read_manifest,
+    write_version,
+    writer_lock,
+)
 
 T = TypeVar("T")
 
@@ -61,7 +70,8 @@ def build_index(
     index at ``out`` was built with (cleaning on for a new index).
 
     Sources whose content is unchanged since the previous version keep their vectors; the
-    new version replaces the old one atomically, and sources no longer found are dropped.
+    new version replaces the old one atomically, and sources no longer found are dropped,
+    except documents uploaded through the page (``uploads/...``), which are kept.
     Byte-identical files under several names are indexed once, under the name nearest the
     top folder; the others are listed in :attr:`BuildReport.duplicates`, so answers do not
     repeat.
@@ -132,10 +142,7 @@ def checked_options(
     """Check a corpus before any store builds it, and settle the chunking options."""
     if not documents:
         raise EmptyCorpusError("nothing to index: the corpus has no documents")
-    names = [d.source for d in documents]
-    if len(set(names)) != len(names):
-        dup = sorted({n for n in names if names.count(n) > 1})[0]
-        raise DocumentError(f"two documents are both called {dup!r}; give them distinct names")
+    distinct(documents)
     options = chunking or ChunkingOptions(max_tokens=min(128, embedder.max_tokens))
     if options.max_tokens > embedder.max_tokens:
         raise DocumentError(
@@ -165,7 +172,10 @@ def build_from_documents(
     with writer_lock(root, timeout=lock_timeout):
         if keep_all is None:
             keep_all = recorded_keep_all(root)
-        previous = _reusable(root, embedder.name, options)
+        current = _current(root)
+        # Uploads from the page are the page's: a rebuild from folders keeps them.
+        documents = with_uploads(documents, current.documents if current else ())
+        previous = _reusable(current, embedder.name, options)
         pieces = cut_documents(documents, embedder, options, progress=progress, keep_all=keep_all)
         vectors, sentence_vectors, embedded, reused = _vectors(
             documents, pieces, previous, embedder, progress
@@ -270,11 +280,22 @@ def cut_documents(
 _Previous = dict[str, tuple[str, list[tuple[int, int]], np.ndarray, np.ndarray]]
 
 
-def _reusable(root: Path, model: str, options: ChunkingOptions) -> _Previous:
+def _current(root: Path) -> Store | None:
     try:
-        store = load_store(root)  # another analyzer: BM25 is rebuilt anyway, vectors kept
+        return load_store(root)  # another analyzer: BM25 is rebuilt anyway, vectors kept
     except (IndexNotFoundError, IndexCorruptError):
-        return {}  # nothing usable: a fresh build
+        return None  # nothing usable: a fresh build
+
+
+def with_uploads(documents: Sequence[Document], current: Sequence[Document]) -> list[Document]:
+    """``documents`` and the uploaded documents of ``current`` they do not name."""
+    names = {d.source for d in documents}
+    return [*documents, *(d for d in current if is_upload(d.source) and d.source not in names)]
+
+
+def _reusable(store: Store | None, model: str, options: ChunkingOptions) -> _Previous:
+    if store is None:
+        return {}
     if store.manifest.model != model or store.manifest.chunking != options or not len(store):
         return {}
     if store.sentence_vectors is None:

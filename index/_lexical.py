@@ -8,7 +8,6 @@ by ``qa index`` and refused by readers, since its words would not match the ques
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ._shared import idf, idf_array
 
 _WORD = re.compile(r"(?u)\b\w\w+\b|\b\d\b")
 
@@ -62,9 +63,9 @@ class Lexical:
         self._bm25 = bm25
         indptr = np.asarray(bm25.scores["indptr"])
         n_docs = int(bm25.scores["num_docs"])
-        df = np.diff(indptr).astype(np.float64)
+        df = np.diff(indptr)
         # Inverse document frequency per term id, used to weigh term overlap in quotes.
-        self._idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
+        self._idf = idf_array(df, n_docs)
         self._vocab: dict[str, int] = bm25.vocab_dict
 
     @classmethod
@@ -102,4 +103,4 @@ class Lexical:
     def idf(self, term: str) -> float:
         """Inverse document frequency of a term (``log(1.5)`` for unknown terms)."""
         tid = self._vocab.get(term)
-        return float(self._idf[tid]) if tid is not None else math.log(1.0 + 0.5)
+        return float(self._idf[tid]) if tid is not None else idf(0, 1)

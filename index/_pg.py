@@ -22,9 +22,7 @@ their row id, which is never reused, so a cache entry can never go stale. Writer
 
 from __future__ import annotations
 
-import bisect
 import json
-import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -38,6 +36,7 @@ from ._chunk import ChunkingOptions
 from ._errors import IndexCorruptError, IndexNotFoundError, QAError
 from ._lexical import K1, LEGACY_ANALYZER, B
 from ._read import Document
+from ._shared import idf, sentences_inside
 from ._store import FORMAT_VERSION, Manifest, SourceInfo, check_analyzer
 
 if TYPE_CHECKING:
@@ -51,6 +50,13 @@ URL_SCHEMES = ("postgresql://", "postgres://")
 LOCK_KEY = 0x71612D696E646578  # "qa-index"
 #: HNSW candidate list per search: pgvector returns at most this many rows.
 EF_SEARCH = 100
+#: pgvector's largest ``hnsw.ef_search``; a dense search for more passages scans exactly.
+EF_SEARCH_MAX = 1000
+#: Version of the tables' layout, kept as ``schema_version`` in ``qa_meta``. Writers migrate
+#: older tables when they take the lock (``index._pg_build._ensure_schema``); readers cope
+#: with older ones and refuse newer ones.
+#: 1: no version row; 2: ``sentence_vectors`` on documents, ``version`` in qa_meta.
+SCHEMA_VERSION = 2
 
 # Keyword search: the GIN index finds passages holding any query term; each is scored by
 # BM25 with idf from document frequencies (counted through the GIN index too) and the
@@ -105,8 +111,25 @@ LIMIT %(k)s
 """
 
 
+_DENSE_EXACT_SQL = """
+WITH scored AS MATERIALIZED (
+    SELECT id, document, start_char, end_char, embedding <=> %(v)s AS distance
+    FROM qa_passages
+)
+SELECT id, document, start_char, end_char, 1 - distance FROM scored
+ORDER BY distance, id
+LIMIT %(k)s
+"""
+
+
 class DatabaseError(QAError):
     """The PostgreSQL store cannot be used (driver missing, server unreachable, no pgvector)."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of a driver error, shortened: the part a message can show."""
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:160]
 
 
 def is_database_url(location: object) -> bool:
@@ -179,6 +202,17 @@ def read_meta(conn: psycopg.Connection[Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in conn.execute("SELECT key, value FROM qa_meta")}
 
 
+def read_version(conn: psycopg.Connection[Any]) -> str:
+    """The ``version`` of the index, new with every committed write ("" if there is none)."""
+    if not has_index(conn):
+        return ""
+    row = conn.execute(
+        "SELECT coalesce((SELECT value FROM qa_meta WHERE key = 'version'),"
+        " (SELECT value FROM qa_meta WHERE key = 'updated'), '')"
+    ).fetchone()
+    return str(row[0]) if row else ""
+
+
 def chunking_from_meta(meta: dict[str, str]) -> ChunkingOptions:
     """The chunking options recorded in ``qa_meta``."""
     return ChunkingOptions(**json.loads(meta["chunking"]))
@@ -219,6 +253,7 @@ class PgStore:
         self._by_source: dict[str, int] = {}
         self._spans: dict[int, tuple[int, int, int]] = {}  # passage id -> document id, span
         self._ef = 0
+        self._closed = False
         self._ensure_ef(EF_SEARCH)
         # Tables written by older versions lack the newer columns until the next build.
         present = {
@@ -241,6 +276,10 @@ class PgStore:
     def _run(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
         psycopg = _psycopg()
         with self._lock:
+            if self._closed:
+                raise DatabaseError(
+                    f"the connection to {self.path} is closed; load the index again"
+                )
             for attempt in (0, 1):
                 try:
                     return work(self._conn)
@@ -253,26 +292,33 @@ class PgStore:
                     # The server restarted or the connection dropped: reconnect once.
                     if attempt or (not self._conn.closed and not self._conn.broken):
                         raise DatabaseError(
-                            f"the database at {self.path} failed a query "
-                            f"({str(exc).strip()[:120]}); check that the server is running"
+                            f"the database at {self.path} failed a query ({first_line(exc)}); "
+                            "check that the server is running"
                         ) from exc
                     self._conn = connect(self.url)
                     register_vector(self._conn, self.url)
                     ef, self._ef = self._ef, 0
                     self._ensure_ef(ef)
+                except psycopg.Error as exc:  # any other driver error: one line with the fix
+                    raise DatabaseError(
+                        f"the database at {self.path} refused a query ({first_line(exc)}); "
+                        "check the server's log, or rebuild the index with `qa index ... "
+                        "--store URL --force` if its tables were changed by hand"
+                    ) from exc
         raise AssertionError("unreachable")
 
     def _ensure_ef(self, k: int) -> None:
         if k <= self._ef:
             return
-        ef = max(k, EF_SEARCH)
+        ef = min(max(k, EF_SEARCH), EF_SEARCH_MAX)
         with self._lock:
             self._conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(ef),))
             self._ef = ef
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Close the database connection (searches then raise :class:`DatabaseError`)."""
         with self._lock:
+            self._closed = True
             self._conn.close()
 
     # -- the SearchStore interface -----------------------------------------------------------
@@ -411,9 +457,7 @@ class PgStore:
         doc_id, start, end = self._span(i)
         cached = self._cached(doc_id)
         sentences = cached.sentences
-        lo = bisect.bisect_left(sentences[:, 0].tolist(), start)
-        rows = lo + np.flatnonzero((sentences[lo:, 0] < end) & (sentences[lo:, 1] <= end))
-        return cached, rows
+        return cached, sentences_inside(sentences[:, 0], sentences[:, 1], start, end)
 
     def dense(
         self, vector: np.ndarray, k: int, *, sources: Sequence[str] | None = None
@@ -430,6 +474,8 @@ class PgStore:
                 return conn.execute(
                     _DENSE_SOURCES_SQL, {"v": query, "k": k, "sources": _names(sources)}
                 ).fetchall()
+            if k > EF_SEARCH_MAX:  # more than HNSW can return: score every passage
+                return conn.execute(_DENSE_EXACT_SQL, {"v": query, "k": k}).fetchall()
             self._ensure_ef(k)
             return conn.execute(
                 "SELECT id, document, start_char, end_char, 1 - (embedding <=> %(v)s)"
@@ -492,9 +538,7 @@ class PgStore:
         ``log(1.5)`` there too.
         """
         df, n = self._document_frequency(term)
-        if df == 0:
-            return math.log(1.0 + 0.5)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return idf(df, n)
 
     def known(self, term: str) -> bool:
         """Whether some passage holds the stemmed term."""
@@ -635,10 +679,14 @@ def open_pg_store(url: str) -> PgStore:
             raise IndexNotFoundError(
                 f"no qa index in {redact(url)}; build one with `qa index PATH... --store URL`"
             )
-        if int(meta.get("format_version", "0")) > FORMAT_VERSION:
+        if (
+            int(meta.get("format_version", "0")) > FORMAT_VERSION
+            or int(meta.get("schema_version", "1")) > SCHEMA_VERSION
+        ):
             raise IndexCorruptError(
-                f"the index in {redact(url)} has format {meta['format_version']}, newer than "
-                f"this qa reads ({FORMAT_VERSION}); upgrade qa or rebuild the index"
+                f"the index in {redact(url)} has tables of a newer qa (schema "
+                f"{meta.get('schema_version', '1')}, this qa reads {SCHEMA_VERSION}); "
+                "upgrade qa or rebuild the index with --force"
             )
         # Passages hold the words of the analyzer they were written with.
         check_analyzer(

@@ -8,34 +8,46 @@ in the meantime is re-checked (and embedded if need be) under the lock.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._build import BuildReport, checked_options, cut_documents, read_corpus
+from ._build import BuildReport, checked_options, read_corpus
 from ._chunk import ChunkingOptions
-from ._context import embed_documents
-from ._embed import Embedder
-from ._errors import DocumentError, EmptyCorpusError, IndexLockedError, IndexNotFoundError
+from ._embed import Embedder, canonical_model_name
+from ._errors import (
+    DocumentError,
+    EmptyCorpusError,
+    IndexLockedError,
+    IndexNotFoundError,
+    ModelMismatchError,
+)
 from ._lexical import ANALYZER, terms
 from ._originals import keep_original, prune_originals
 from ._pg import (
     ADDED_COLUMNS,
     LOCK_KEY,
+    SCHEMA_VERSION,
     DatabaseError,
+    _psycopg,
+    chunking_from_meta,
     connect,
+    first_line,
     read_meta,
     redact,
     register_vector,
     wait_for,
 )
+from ._prepare import Prepared, distinct, is_upload, prepare
 from ._read import DEFAULT_MAX_FILE_BYTES, Document
 from ._store import FORMAT_VERSION
 
@@ -50,14 +62,6 @@ class PgBuildReport(BuildReport):
     store: str = ""
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    sentences: list[tuple[int, int]]
-    spans: list[tuple[int, int]]
-    vectors: np.ndarray
-    sentence_vectors: np.ndarray
-
-
 def build_pg_index(
     paths: Sequence[str | os.PathLike[str]],
     url: str,
@@ -69,13 +73,16 @@ def build_pg_index(
     skip_unreadable: bool = False,
     lock_timeout: float = 60.0,
     keep_all: bool | None = None,
+    force: bool = False,
 ) -> PgBuildReport:
     """Index the files and folders in ``paths`` into the PostgreSQL database at ``url``.
 
     The same contract as :func:`index.build_index`: afterwards the database holds exactly
     these sources; unchanged ones (same content hash, model and chunking) are kept as they
-    are, changed ones are re-embedded, missing ones are deleted, all in one transaction.
-    An index written with another keyword analyzer or cleaning is rebuilt whole.
+    are, changed ones are re-embedded, missing ones are deleted (uploads from the page are
+    kept), all in one transaction. An index of another model or passage size is replaced
+    only with ``force=True`` (:class:`ModelMismatchError` otherwise), in the same transaction;
+    an index written with another keyword analyzer or cleaning is rebuilt whole.
     """
     documents, skipped, duplicates = read_corpus(
         paths,
@@ -92,6 +99,7 @@ def build_pg_index(
         progress=progress,
         lock_timeout=lock_timeout,
         keep_all=keep_all,
+        force=force,
     )
     prune_originals(url)
     return dataclasses.replace(report, skipped=tuple(skipped), duplicates=duplicates)
@@ -106,11 +114,89 @@ def build_pg_from_documents(
     progress: bool = False,
     lock_timeout: float = 60.0,
     keep_all: bool | None = None,
+    force: bool = False,
 ) -> PgBuildReport:
     """Index documents already in memory into the database at ``url`` (see above).
 
     ``keep_all`` as in :func:`index.build_index`: None keeps what the database recorded.
+    Documents uploaded through the page (``uploads/...``) that ``documents`` does not name
+    are kept.
     """
+    return _write(
+        documents,
+        url,
+        embedder=embedder,
+        chunking=chunking,
+        progress=progress,
+        lock_timeout=lock_timeout,
+        replace=True,
+        force=force,
+        keep_all=keep_all,
+    )
+
+
+def add_pg_documents(
+    documents: Sequence[Document],
+    url: str,
+    *,
+    embedder: Embedder,
+    chunking: ChunkingOptions | None = None,
+    progress: bool = False,
+    lock_timeout: float = 60.0,
+) -> PgBuildReport:
+    """Add ``documents`` to the index at ``url``, replacing those of the same name only.
+
+    What the database holds is read under the writer lock, so documents that another writer
+    added in the meantime stay. The index's own chunking wins over ``chunking``.
+    """
+    if not documents:
+        raise EmptyCorpusError("nothing to add: no documents given")
+    distinct(documents)
+    conn = connect(url)
+    try:
+        meta = read_meta(conn)
+    finally:
+        conn.close()
+    if meta:
+        if meta.get("model") != canonical_model_name(embedder.name):
+            raise ModelMismatchError(
+                f"the index in {redact(url)} is built with {meta.get('model')!r}, not "
+                f"{embedder.name!r}; reload the page, or rebuild the index with one model"
+            )
+        chunking = chunking_from_meta(meta)
+    return _write(
+        documents,
+        url,
+        embedder=embedder,
+        chunking=chunking,
+        progress=progress,
+        lock_timeout=lock_timeout,
+        replace=False,
+        force=False,
+        keep_all=None,
+    )
+
+
+def _write(*args: Any, **kwargs: Any) -> PgBuildReport:
+    url = args[1] if len(args) > 1 else kwargs["url"]
+    with driver_errors(url):
+        return _write_unmapped(*args, **kwargs)
+
+
+def _write_unmapped(
+    documents: Sequence[Document],
+    url: str,
+    *,
+    embedder: Embedder,
+    chunking: ChunkingOptions | None,
+    progress: bool,
+    lock_timeout: float,
+    replace: bool,
+    force: bool,
+    keep_all: bool | None,
+) -> PgBuildReport:
+    # replace: afterwards the index holds ``documents`` and the uploads (a build);
+    # otherwise ``documents`` and everything else it held (an add).
     started = time.perf_counter()
     options = checked_options(documents, embedder, chunking)
     conn = connect(url)
@@ -126,13 +212,13 @@ def build_pg_from_documents(
             "keep_all": "1" if keep_all else "0",
         }
         # Before the lock: embed what the database does not hold yet.
-        prepared: dict[str, _Prepared] = {}
+        prepared: dict[str, Prepared] = {}
         before = _held(conn, settings)
         todo = [d for d in documents if before.get(d.source) != d.sha256]
-        prepared.update(_prepare(todo, embedder, options, progress, keep_all))
+        prepared.update(prepare(todo, embedder, options, progress=progress, keep_all=keep_all))
         with conn.transaction():
             _lock(conn, url, lock_timeout)
-            _ensure_schema(conn, url, settings)
+            _ensure_schema(conn, url, settings, force=force)
             register_vector(conn, url)
             now = _rows(conn)
             late = [
@@ -140,12 +226,13 @@ def build_pg_from_documents(
                 for d in documents
                 if d.source not in prepared and (now.get(d.source) or (0, "", 0))[1] != d.sha256
             ]
-            prepared.update(_prepare(late, embedder, options, False, keep_all))
+            prepared.update(prepare(late, embedder, options, keep_all=keep_all))
             wanted = {d.source: d for d in documents}
             stale = [
                 doc_id
                 for source, (doc_id, sha, _) in now.items()
-                if source not in wanted or wanted[source].sha256 != sha
+                if (source in wanted and wanted[source].sha256 != sha)
+                or (replace and source not in wanted and not is_upload(source))
             ]
             if stale:
                 conn.execute("DELETE FROM qa_documents WHERE id = ANY(%s)", (stale,))
@@ -171,7 +258,7 @@ def build_pg_from_documents(
         passages=passages,
         embedded=embedded,
         reused=passages - inserted,
-        removed=tuple(sorted(set(now) - set(wanted))),
+        removed=tuple(sorted(s for s in now if s not in wanted and replace and not is_upload(s))),
         seconds=time.perf_counter() - started,
         store=redact(url),
     )
@@ -185,6 +272,14 @@ def remove_pg_sources(
     Raises :class:`DocumentError` for a source that is not indexed and
     :class:`EmptyCorpusError` when nothing would be left, like :func:`index.remove_sources`.
     """
+    with driver_errors(url):
+        return _remove_unmapped(url, sources, lock_timeout=lock_timeout)
+
+
+def _remove_unmapped(
+    url: str, sources: Sequence[str], *, lock_timeout: float = 60.0
+) -> PgBuildReport:
+    # remove_pg_sources, before driver errors are turned into DatabaseError.
     started = time.perf_counter()
     wanted = list(dict.fromkeys(sources))
     if not wanted:
@@ -238,6 +333,20 @@ def remove_pg_sources(
 # -- internals -----------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def driver_errors(url: str) -> Iterator[None]:
+    """Turn a driver error inside a write into :class:`DatabaseError` (the transaction was
+    rolled back: nothing changed)."""
+    psycopg = _psycopg()
+    try:
+        yield
+    except psycopg.Error as exc:
+        raise DatabaseError(
+            f"the database at {redact(url)} refused the write ({first_line(exc)}); nothing "
+            "was changed; check the server and its log, then try again"
+        ) from exc
+
+
 def _held(conn: psycopg.Connection[Any], settings: dict[str, str]) -> dict[str, str]:
     # Source -> sha256 of what the database holds with these settings (nothing otherwise).
     meta = read_meta(conn)
@@ -255,31 +364,6 @@ def _rows(conn: psycopg.Connection[Any]) -> dict[str, tuple[int, str, int]]:
     }
 
 
-def _prepare(
-    documents: Sequence[Document],
-    embedder: Embedder,
-    options: ChunkingOptions,
-    progress: bool,
-    keep_all: bool,
-) -> dict[str, _Prepared]:
-    pieces = cut_documents(documents, embedder, options, progress=progress, keep_all=keep_all)
-    if not documents:
-        return {}
-    vectors, sentence_vectors = embed_documents(
-        [d.text for d in documents], pieces, embedder, progress=progress
-    )
-    out: dict[str, _Prepared] = {}
-    cursor = 0
-    for doc, (sentences, spans), per_sentence in zip(
-        documents, pieces, sentence_vectors, strict=True
-    ):
-        out[doc.source] = _Prepared(
-            sentences, spans, vectors[cursor : cursor + len(spans)], per_sentence
-        )
-        cursor += len(spans)
-    return out
-
-
 def _lock(conn: psycopg.Connection[Any], url: str, timeout: float) -> None:
     def take() -> bool:
         row = conn.execute("SELECT pg_try_advisory_xact_lock(%s)", (LOCK_KEY,)).fetchone()
@@ -292,7 +376,22 @@ def _lock(conn: psycopg.Connection[Any], url: str, timeout: float) -> None:
         )
 
 
-def _ensure_schema(conn: psycopg.Connection[Any], url: str, settings: dict[str, str]) -> None:
+def describe(settings: dict[str, str]) -> str:
+    """Model and passage size of an index's settings, for messages."""
+    try:
+        tokens = json.loads(settings.get("chunking", "{}")).get("max_tokens", "?")
+    except ValueError:
+        tokens = "?"
+    return f"{settings.get('model', '?')!r} and {tokens}-token passages"
+
+
+#: Settings whose change loses the stored vectors: replaced only with ``force``.
+_NEEDS_FORCE = frozenset({"model", "dimension", "chunking"})
+
+
+def _ensure_schema(
+    conn: psycopg.Connection[Any], url: str, settings: dict[str, str], *, force: bool
+) -> None:
     from psycopg import errors, sql
 
     has_vector = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone()
@@ -313,9 +412,22 @@ def _ensure_schema(conn: psycopg.Connection[Any], url: str, settings: dict[str, 
                 "cannot create it; run `CREATE EXTENSION vector` there as an administrator"
             ) from exc
     meta = read_meta(conn)
-    if meta and any(meta.get(k) != v for k, v in settings.items()):
-        # Another model or chunking: nothing can be reused, start the tables afresh.
+    changed = {k for k, v in settings.items() if meta.get(k) != v} if meta else set()
+    if changed:
+        # Another model or passage size loses every vector: only on request. Another keyword
+        # analyzer or cleaning (a newer qa, --keep-all) is rebuilt from the same documents.
+        if changed & _NEEDS_FORCE and not force:
+            raise ModelMismatchError(
+                f"the index in {redact(url)} is built with {describe(meta)}, not "
+                f"{describe(settings)}; pass --force (force=True) to replace all of it, "
+                "or index with its model and passage size"
+            )
+        # Nothing can be reused: start the tables afresh. In the
+        # writer's transaction: readers see the old tables until the new ones are committed.
+        settings_kept = {k: v for k, v in meta.items() if k.startswith("setting:")}
         conn.execute("DROP TABLE IF EXISTS qa_passages, qa_documents, qa_meta")
+    else:
+        settings_kept = {}
     conn.execute("CREATE TABLE IF NOT EXISTS qa_meta (key text PRIMARY KEY, value text NOT NULL)")
     conn.execute(
         """CREATE TABLE IF NOT EXISTS qa_documents (
@@ -363,10 +475,12 @@ def _ensure_schema(conn: psycopg.Connection[Any], url: str, settings: dict[str, 
         if column not in present:
             conn.execute(f"ALTER TABLE qa_documents ADD COLUMN {column} {kind}")
     conn.execute("CREATE INDEX IF NOT EXISTS qa_passages_document ON qa_passages (document)")
+    for key, value in settings_kept.items():  # a calibration outlives a rebuild
+        conn.execute("INSERT INTO qa_meta (key, value) VALUES (%s, %s)", (key, value))
 
 
 def _insert(
-    conn: psycopg.Connection[Any], documents: Sequence[Document], prepared: dict[str, _Prepared]
+    conn: psycopg.Connection[Any], documents: Sequence[Document], prepared: dict[str, Prepared]
 ) -> None:
     from psycopg.types.json import Jsonb
 
@@ -438,7 +552,10 @@ def _finish(conn: psycopg.Connection[Any], settings: dict[str, str]) -> None:
     values = {
         **settings,
         "format_version": str(FORMAT_VERSION),
+        "schema_version": str(SCHEMA_VERSION),
         "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        # A new value per committed write: servers compare it to notice a newer index.
+        "version": uuid.uuid4().hex,
         # Corpus statistics of BM25, read by every keyword search.
         "passages": str(int(row[0])),
         "mean_terms": repr(float(row[1])),

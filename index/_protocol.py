@@ -59,6 +59,10 @@ class SearchStore(Protocol):
 
     def __len__(self) -> int: ...
 
+    def close(self) -> None:
+        """Release what the store holds open (a database connection); idempotent."""
+        ...
+
     def document(self, source: str) -> Document:
         """The indexed document called ``source`` (KeyError if there is none)."""
         ...

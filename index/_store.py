@@ -37,6 +37,7 @@ from ._chunk import ChunkingOptions
 from ._errors import IndexCorruptError, IndexLockedError, IndexNotFoundError
 from ._lexical import ANALYZER, LEGACY_ANALYZER, Lexical
 from ._read import Document
+from ._shared import sentences_inside
 
 FORMAT = "qa-index"
 FORMAT_VERSION = 1
@@ -140,6 +141,10 @@ class Store:
     def __len__(self) -> int:
         return int(self.passages.shape[0])
 
+    def close(self) -> None:
+        """Nothing to release: the index is in memory (and memory-mapped files close when
+        the store is collected)."""
+
     def document(self, source: str) -> Document:
         """The indexed document called ``source`` (KeyError if there is none)."""
         return self.documents[self._by_source[source]]
@@ -178,11 +183,9 @@ class Store:
     def _sentence_rows(self, i: int) -> np.ndarray:
         # Rows of the sentences that start and end inside passage ``i``.
         doc, start, end = (int(v) for v in self.passages[i])
-        base = doc * (1 << 40)
-        lo = int(np.searchsorted(self._sentence_keys, base + start, side="left"))
-        hi = int(np.searchsorted(self._sentence_keys, base + end, side="left"))
-        rows = np.arange(lo, hi)
-        return rows[self.sentences[lo:hi, 2] <= end]
+        return sentences_inside(
+            self._sentence_keys, self.sentences[:, 2], start, end, key=doc * (1 << 40)
+        )
 
     def dense(
         self, vector: np.ndarray, k: int, *, sources: Sequence[str] | None = None

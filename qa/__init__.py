@@ -17,6 +17,7 @@ from index import (
     DocumentError,
     EmptyCorpusError,
     IndexCorruptError,
+    IndexLocation,
     IndexLockedError,
     IndexNotFoundError,
     ModelMismatchError,
@@ -24,6 +25,7 @@ from index import (
     QAError,
     QuestionError,
     is_database_url,
+    open_index,
 )
 
 from ._answer_model import AnswerModel, AnswerModelError, load_answer_model
@@ -91,7 +93,8 @@ __all__ = [
     "tradeoff",
 ]
 
-_bots: dict[str, Bot] = {}
+# Per index: its location (asked for its version), the version loaded, and the bot.
+_bots: dict[str, tuple[IndexLocation, str, Bot]] = {}
 _bots_lock = threading.Lock()
 
 
@@ -103,11 +106,24 @@ def retrieve(
     mode: Mode = "hybrid",
     sources: Sequence[str] | None = None,
 ) -> list[Passage]:
-    """One call: load the index at ``index`` (once per process) and retrieve ``k`` passages."""
+    """One call: load the index at ``index`` and retrieve ``k`` passages.
+
+    The index is loaded once per process, and again whenever a writer made a newer version
+    of it (a cheap check per call: one small file, or one row of the database).
+    """
     # A database URL is its own key; a folder is keyed by its absolute path.
     key = str(index) if is_database_url(index) else str(Path(index).resolve())
     with _bots_lock:
-        bot = _bots.get(key)
-        if bot is None:
-            bot = _bots[key] = load(key)
+        cached = _bots.get(key)
+        location = cached[0] if cached else open_index(key)
+        version = location.version()
+        if cached is None or cached[1] != version:
+            old = cached[2] if cached else None
+            embedder = old.embedder if old is not None else None
+            try:
+                bot = load(key, embedder=embedder)
+            except ModelMismatchError:  # rebuilt with another model: load that one
+                bot = load(key)
+            _bots[key] = (location, version, bot)
+        bot = _bots[key][2]
     return bot.retrieve(question, k=k, mode=mode, sources=sources)

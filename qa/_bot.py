@@ -129,6 +129,16 @@ class Bot:
         self.quote_options = quotes or QuoteOptions()
         self.followup = followup or FollowupOptions()
 
+    def close(self) -> None:
+        """Release the store (a database connection; nothing for a folder index)."""
+        self.store.close()
+
+    def __enter__(self) -> Bot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @property
     def sources(self) -> list[str]:
         """Names of the indexed sources."""

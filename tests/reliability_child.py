@@ -7,6 +7,10 @@ talk to it without loading the neural model:
     python -m tests.reliability_child lock DIR SECONDS
     python -m tests.reliability_child churn DOCS_A DOCS_B OUT ROUNDS
     python -m tests.reliability_child cli ARGS...      (the `qa` command, fake model)
+    python -m tests.reliability_child upload LOCATION FILE [--kill-at HOOK:N:WHEN]
+        (a server's upload page adds FILE to the index at LOCATION, folder or database)
+    python -m tests.reliability_child index-loop DOCS (--out DIR | --store URL) ROUNDS
+        (adds cli-N.txt to DOCS and runs `qa index DOCS`, ROUNDS times)
 
 ``--kill-at`` sends SIGKILL to this process at the N-th call of a function the build uses
 to write the index (HOOK is one of :data:`HOOKS`), just ``before`` or ``after`` the call.
@@ -30,10 +34,14 @@ import numpy as np
 
 import index
 import index._lexical
+import index._pg_build
 import index._store
 from tests.fakes import FakeEmbedder
 
 HOOKS = ("embed", "np.save", "write_index", "bm25.save", "fsync", "os.replace", "prune")
+#: Where an upload into PostgreSQL can be killed: embedding (before the lock), inserting the
+#: rows, and updating the statistics (the last step before the commit).
+PG_HOOKS = ("embed", "insert", "finish", "refresh")
 
 
 class SlowFakeEmbedder(FakeEmbedder):
@@ -83,8 +91,24 @@ def _install_kill(spec: str) -> None:
         "os.replace": (os, "replace"),
         "prune": (index._store, "_prune"),
     }
+    from ui._uploads import Library
+
+    owners["refresh"] = (Library, "refresh")  # after the write, before the server switches
+    owners["insert"] = (index._pg_build, "_insert")
+    owners["finish"] = (index._pg_build, "_finish")
     owner, attr = owners[hook]
     _trap(owner, attr, int(nth), when)
+
+
+def _upload(args: argparse.Namespace) -> None:
+    import qa
+    from ui._uploads import Library
+
+    library = Library(qa.load(args.location, embedder=FakeEmbedder()))
+    if args.kill_at:
+        _install_kill(args.kill_at)
+    report = library.add([args.file])
+    print(f"uploaded {report.documents}", flush=True)
 
 
 def _build(args: argparse.Namespace) -> None:
@@ -150,9 +174,32 @@ def _cli(argv: list[str]) -> int:
     return main(argv)
 
 
+def _index_loop(argv: list[str]) -> int:
+    # `qa index DOCS` again and again, a new file in DOCS each time, as a user running it
+    # beside a server would.
+    docs, flag, where, rounds = argv
+    folder = Path(docs)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "tea.txt").write_text(
+        "Green tea comes from the leaves of Camellia sinensis. It is steamed or pan-fired.\n",
+        encoding="utf-8",
+    )
+    for i in range(int(rounds)):
+        (folder / f"cli-{i}.txt").write_text(
+            f"Command line file {i} tells of harbour {i} and its pilot {i}.\n", encoding="utf-8"
+        )
+        status = _cli(["index", docs, flag, where, "--quiet", "--chunk-tokens", "40"])
+        if status:
+            return status
+    print("done", flush=True)
+    return 0
+
+
 def main() -> int:
     if sys.argv[1:2] == ["cli"]:
         return _cli(sys.argv[2:])
+    if sys.argv[1:2] == ["index-loop"]:
+        return _index_loop(sys.argv[2:])
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("build")
@@ -160,6 +207,10 @@ def main() -> int:
     p.add_argument("out")
     p.add_argument("--kill-at", default="")
     p.add_argument("--slow", type=float, default=0.0)
+    p = sub.add_parser("upload")
+    p.add_argument("location")
+    p.add_argument("file")
+    p.add_argument("--kill-at", default="")
     p = sub.add_parser("lock")
     p.add_argument("dir")
     p.add_argument("seconds", type=float)
@@ -169,7 +220,7 @@ def main() -> int:
     p.add_argument("out")
     p.add_argument("rounds", type=int)
     args = parser.parse_args()
-    {"build": _build, "lock": _lock, "churn": _churn}[args.command](args)
+    {"build": _build, "lock": _lock, "churn": _churn, "upload": _upload}[args.command](args)
     return 0
 
 

@@ -88,14 +88,14 @@ def library(tmp_path: Path) -> Library:
     out = tmp_path / "idx"
     build_index([docs], out, embedder=FakeEmbedder())
     bot = qa.load(out, embedder=FakeEmbedder())
-    return Library(bot, upload_dir=tmp_path / "uploads", max_file_bytes=10_000)
+    return Library(bot, max_file_bytes=10_000)
 
 
 def _names_outside(root: Path, allowed: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file() and allowed not in p.parents]
 
 
-def test_hostile_names_land_inside_the_upload_folder(library: Library, tmp_path: Path) -> None:
+def test_hostile_names_write_nothing_outside_the_index(library: Library, tmp_path: Path) -> None:
     incoming = tmp_path / "incoming"
     incoming.mkdir()
     paths = []
@@ -108,9 +108,14 @@ def test_hostile_names_land_inside_the_upload_folder(library: Library, tmp_path:
     report = library.add(paths)
     assert not report.failed and len(report.added) == 4
     new_files = {p for p in tmp_path.rglob("*") if p.is_file()} - before
-    written = [p for p in new_files if library.index_dir not in p.parents]
-    assert written and all(p.parent == library.upload_dir for p in written)
-    assert sorted(p.name for p in written) == ["evil.md", "hidden.txt", "ok.txt", "x.txt"]
+    # The text goes into the index (a new version folder), and nowhere else.
+    assert new_files and all(Path(library.location) in p.parents for p in new_files)
+    assert sorted(report.added) == [
+        "uploads/evil.md",
+        "uploads/hidden.txt",
+        "uploads/ok.txt",
+        "uploads/x.txt",
+    ]
 
 
 def test_unsupported_and_oversized_uploads_are_refused(library: Library, tmp_path: Path) -> None:
@@ -128,8 +133,7 @@ def test_unsupported_and_oversized_uploads_are_refused(library: Library, tmp_pat
     assert "unsupported file type '.exe'" in reasons["run.exe"]
     assert "MB limit" in reasons["big.txt"] and "binary" in reasons["nul.txt"]
     assert all("\n" not in m for m in reasons.values())
-    assert sorted(p.name for p in library.upload_dir.iterdir()) == ["good.txt"]
-    assert "uploads/good.txt" in library.bot.sources
+    assert sorted(library.bot.sources) == ["base.txt", "uploads/good.txt"]
 
 
 def test_check_upload() -> None:

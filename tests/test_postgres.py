@@ -265,11 +265,15 @@ def test_updates_and_removals_match_the_folder_store(pg_url: str, tmp_path: Path
 
 
 @pytest.mark.slow
-def test_another_model_rebuilds_the_tables(pg_url: str, tmp_path: Path) -> None:
+def test_another_model_rebuilds_the_tables_only_with_force(pg_url: str, tmp_path: Path) -> None:
     _write(tmp_path, _TOPICS)
     index.build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder())
     other = FakeEmbedder(name="fake-hash-32", dimension=32)
-    report = index.build_pg_index([tmp_path], pg_url, embedder=other)
+    # Not without being asked: the tables stay as they were.
+    with pytest.raises(qa.ModelMismatchError, match=r"'fake-hash-64'.*--force"):
+        index.build_pg_index([tmp_path], pg_url, embedder=other)
+    assert index.open_pg_store(pg_url).manifest.model == "fake-hash-64"
+    report = index.build_pg_index([tmp_path], pg_url, embedder=other, force=True)
     assert report.reused == 0 and report.embedded == report.passages > 0
     store = index.open_pg_store(pg_url)
     assert (store.manifest.model, store.manifest.dimension) == ("fake-hash-32", 32)

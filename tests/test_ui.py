@@ -52,8 +52,10 @@ def test_safe_name_stays_inside_the_folder(raw: str, expected: str) -> None:
     assert "/" not in safe_name(raw) and "\\" not in safe_name(raw)
 
 
-def test_upload_is_answerable_at_once_and_kept_on_disk(library: Library, tmp_path: Path) -> None:
-    before = (library.index_dir / "CURRENT").read_text()
+def test_upload_is_answerable_at_once_and_kept_in_the_index(
+    library: Library, tmp_path: Path
+) -> None:
+    before = (Path(library.location) / "CURRENT").read_text()
     src = tmp_path / "in" / "../in2"
     src.mkdir(parents=True)
     f = src / "kites.txt"
@@ -61,12 +63,12 @@ def test_upload_is_answerable_at_once_and_kept_on_disk(library: Library, tmp_pat
     report = library.add([f])
     assert report.added == (UPLOAD_PREFIX + "kites.txt",)
     assert report.failed == () and report.documents == 2
-    assert (library.index_dir / "CURRENT").read_text() != before  # a new version went live
-    assert (library.upload_dir / "kites.txt").read_bytes() == f.read_bytes()
+    assert (Path(library.location) / "CURRENT").read_text() != before  # a new version is live
+    assert library.bot.document("uploads/kites.txt") == f.read_text(encoding="utf-8")
     top = library.bot.retrieve("Who invented box kites?", k=1)[0]
     assert top.source == "uploads/kites.txt" and "Hargrave" in top.text
     # A fresh load of the index on disk sees the same thing: the upload was written, not cached.
-    again = qa.load(library.index_dir, embedder=library.bot.embedder)
+    again = qa.load(library.location, embedder=library.bot.embedder)
     assert "uploads/kites.txt" in again.sources
 
 
@@ -88,21 +90,19 @@ def test_upload_reports_unreadable_files_and_indexes_the_rest(
     assert "no text" in reasons["empty.txt"]
     assert "binary" in reasons["blob.txt"]
     assert "unsupported file type" in reasons["tool.exe"]
-    assert not (library.upload_dir / "empty.txt").exists()
+    assert library.bot.sources == ["tea.txt", "uploads/good.md"]
 
 
 def test_failed_upload_changes_nothing(library: Library, tmp_path: Path) -> None:
-    before = (library.index_dir / "CURRENT").read_text()
+    before = (Path(library.location) / "CURRENT").read_text()
     empty = tmp_path / "empty.txt"
     empty.write_text("", encoding="utf-8")
     report = library.add([empty])
     assert report.added == () and len(report.failed) == 1
-    assert (library.index_dir / "CURRENT").read_text() == before
+    assert (Path(library.location) / "CURRENT").read_text() == before
 
 
-def test_traversal_name_is_written_inside_the_upload_folder(
-    library: Library, tmp_path: Path
-) -> None:
+def test_traversal_name_is_cleaned(library: Library, tmp_path: Path) -> None:
     deep = tmp_path / "a" / "b"
     deep.mkdir(parents=True)
     # The browser sends only a name; a hostile client may send "../../x": the name is cleaned.
@@ -110,17 +110,19 @@ def test_traversal_name_is_written_inside_the_upload_folder(
     evil.write_text("Owls hunt at night using their hearing.\n", encoding="utf-8")
     report = library.add([evil])
     (name,) = report.added
-    written = library.upload_dir / name.removeprefix(UPLOAD_PREFIX)
-    assert written.is_file() and written.resolve().parent == library.upload_dir.resolve()
+    assert name.startswith(UPLOAD_PREFIX) and "/" not in name.removeprefix(UPLOAD_PREFIX)
+    assert name == UPLOAD_PREFIX + safe_name(evil.name)
 
 
-def test_remove_takes_the_document_and_its_file_out(library: Library, tmp_path: Path) -> None:
+def test_remove_takes_the_document_out(library: Library, tmp_path: Path) -> None:
     f = tmp_path / "owls.txt"
     f.write_text("Owls hunt at night using their hearing.\n", encoding="utf-8")
     library.add([f])
     library.remove("uploads/owls.txt")
     assert "uploads/owls.txt" not in library.bot.sources
-    assert not (library.upload_dir / "owls.txt").exists()
+    assert (
+        "uploads/owls.txt" not in qa.load(library.location, embedder=library.bot.embedder).sources
+    )
     with pytest.raises(qa.DocumentError, match="not in the index"):
         library.remove("uploads/owls.txt")
     with pytest.raises(qa.EmptyCorpusError, match="only document"):
@@ -128,26 +130,36 @@ def test_remove_takes_the_document_and_its_file_out(library: Library, tmp_path: 
     assert library.bot.sources == ["tea.txt"]
 
 
-def test_restart_with_folders_restores_uploads(
+def test_a_rebuild_from_folders_keeps_uploads(
     library: Library, tmp_path: Path, fake_embedder: FakeEmbedder
 ) -> None:
     f = tmp_path / "owls.txt"
     f.write_text("Owls hunt at night using their hearing.\n", encoding="utf-8")
     library.add([f])
-    assert library.restore().added == ()  # nothing missing: nothing to do
-    # `qa serve docs/` rebuilds the index from docs/ only, which drops the upload ...
-    index.build_index(
+    (tmp_path / "docs" / "coffee.txt").write_text("Coffee beans are roasted seeds.\n", "utf-8")
+    # `qa serve docs/` or `qa index docs/` rebuilds from docs/: the upload is the page's, kept.
+    report = index.build_index(
         [tmp_path / "docs"],
-        library.index_dir,
+        library.location,
         embedder=fake_embedder,
         chunking=library.bot.store.manifest.chunking,
     )
-    again = Library(qa.load(library.index_dir, embedder=fake_embedder))
-    assert again.bot.sources == ["tea.txt"]
-    # ... and the upload folder brings it back.
-    report = again.restore()
-    assert report.added == ("uploads/owls.txt",) and report.documents == 2
-    assert sorted(again.bot.sources) == ["tea.txt", "uploads/owls.txt"]
+    assert report.removed == () and report.documents == 3
+    library.refresh()
+    assert sorted(library.bot.sources) == ["coffee.txt", "tea.txt", "uploads/owls.txt"]
+    # Removing a file from docs/ drops it; the upload stays until removed on the page.
+    (tmp_path / "docs" / "coffee.txt").unlink()
+    report = index.build_index(
+        [tmp_path / "docs"],
+        library.location,
+        embedder=fake_embedder,
+        chunking=library.bot.store.manifest.chunking,
+    )
+    assert report.removed == ("coffee.txt",)
+    assert sorted(qa.load(library.location, embedder=fake_embedder).sources) == [
+        "tea.txt",
+        "uploads/owls.txt",
+    ]
 
 
 def _doc(source: str, text: str, kind: str = "text", title: str = "") -> index.Document:
@@ -241,7 +253,7 @@ def test_answer_json_has_offsets(library: Library) -> None:
         assert {"score", "similarity", "location"} <= set(p)
 
 
-def test_serve_command_passes_examples_and_restores_uploads(
+def test_serve_command_passes_examples_and_keeps_uploads(
     library: Library, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from ui.cli import main
@@ -251,7 +263,7 @@ def test_serve_command_passes_examples_and_restores_uploads(
     f.write_text("Owls hunt at night using their hearing.\n", encoding="utf-8")
     library.add([f])
     docs = str(tmp_path / "docs")
-    idx = str(library.index_dir)
+    idx = library.location
     args = ["serve", docs, "--index", idx, "--chunk-tokens", "30", "--example", "Why tea?"]
     assert main(args) == 0
     assert served["examples"] == ["Why tea?"] and served["host"] == "127.0.0.1"
@@ -287,11 +299,10 @@ def test_uploads_into_a_postgresql_index(
     (docs / "tea.txt").write_text(TEA, encoding="utf-8")
     chunking = index.ChunkingOptions(max_tokens=30)
     index.build_pg_index([docs], pg_url, embedder=fake_embedder, chunking=chunking)
-    library = Library(qa.load(pg_url, embedder=fake_embedder), upload_dir=tmp_path / "up")
+    library = Library(qa.load(pg_url, embedder=fake_embedder))
     f = tmp_path / "kites.txt"
     f.write_text("Box kites were invented by Lawrence Hargrave in 1893.\n", encoding="utf-8")
     assert library.add([f]).added == ("uploads/kites.txt",)
-    assert (tmp_path / "up" / "kites.txt").is_file()
     top = library.bot.retrieve("Who invented box kites?", k=1)[0]
     assert top.source == "uploads/kites.txt" and "Hargrave" in top.text
     # Another process opening the database sees the upload too.

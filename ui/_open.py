@@ -67,7 +67,7 @@ def linker(store: index.SearchStore) -> Callable[[str, int, int], str | None]:
 
 def storage(library: Library) -> str | os.PathLike[str]:
     """Where the library's index lives: the database URL (with its password) or the folder."""
-    return library.database_url or library.index_dir
+    return library.location
 
 
 def mount_documents(server_app: Any, library: Library) -> None:

@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="stop at the first file that cannot be indexed (default: skip it and list it)",
     )
+    _force_option(p)
 
     p = sub.add_parser("remove", help="remove sources from an index (no re-embedding)")
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="source name as answers cite it")
@@ -102,7 +103,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="QUESTION",
         help="an example question for the page (repeatable; default: made from the headings)",
     )
-    p.add_argument("--uploads", help="folder for files added on the page (default INDEX/uploads)")
     p.add_argument(
         "--max-sessions",
         type=int,
@@ -117,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _store_option(p)
     _model_options(p)
+    _force_option(p)
 
     p = sub.add_parser("mcp", help="serve the ask and search tools to an MCP client over stdio")
     p.add_argument("--index", default=DEFAULT_INDEX, help=f"index folder (default {DEFAULT_INDEX})")
@@ -184,6 +185,14 @@ def _store_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _force_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an index built with another model or passage size (re-embeds everything)",
+    )
+
+
 def _backend_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--backend",
@@ -244,28 +253,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _build(args: argparse.Namespace, paths: Sequence[str], out: str, *, progress: bool) -> None:
-    if getattr(args, "store", None):
-        report: index.BuildReport = index.build_pg_index(
-            paths,
-            args.store,
-            embedder=index.load_embedder(args.model, backend=args.backend),
-            chunking=index.ChunkingOptions(max_tokens=args.chunk_tokens),
-            max_file_bytes=int(args.max_file_mb * 1e6),
-            progress=progress,
-            skip_unreadable=not getattr(args, "strict", False),
-            keep_all=getattr(args, "keep_all", None),
-        )
-    else:
-        report = index.build_index(
-            paths,
-            out,
-            embedder=index.load_embedder(args.model, backend=args.backend),
-            chunking=index.ChunkingOptions(max_tokens=args.chunk_tokens),
-            max_file_bytes=int(args.max_file_mb * 1e6),
-            progress=progress,
-            skip_unreadable=not getattr(args, "strict", False),
-            keep_all=getattr(args, "keep_all", None),
-        )
+    location = getattr(args, "store", None) or out
+    report = index.index_paths(
+        paths,
+        location,
+        embedder=index.load_embedder(args.model, backend=args.backend),
+        chunking=index.ChunkingOptions(max_tokens=args.chunk_tokens),
+        max_file_bytes=int(args.max_file_mb * 1e6),
+        progress=progress,
+        skip_unreadable=not getattr(args, "strict", False),
+        force=getattr(args, "force", False),
+        keep_all=getattr(args, "keep_all", None),
+    )
     for _, message in report.skipped:
         print(f"qa: skipped {message}", file=sys.stderr)
     for duplicate, kept in report.duplicates:
@@ -273,7 +272,7 @@ def _build(args: argparse.Namespace, paths: Sequence[str], out: str, *, progress
     removed = f", dropped {len(report.removed)}" if report.removed else ""
     print(
         f"indexed {report.documents} document(s) into {report.passages} passages at "
-        f"{getattr(report, 'store', '') or report.path} "
+        f"{index.open_index(location).where} "
         f"({report.embedded} embedded, {report.reused} reused{removed}) "
         f"in {report.seconds:.1f}s",
         file=sys.stderr,
@@ -294,12 +293,10 @@ def _index(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    if args.store:
-        report: index.BuildReport = index.remove_pg_sources(args.store, args.sources)
-    else:
-        report = index.remove_sources(args.index, args.sources)
+    location = index.open_index(args.store or args.index)
+    report = location.remove(args.sources)
     print(
-        f"removed {', '.join(report.removed)} from {getattr(report, 'store', '') or report.path}: "
+        f"removed {', '.join(report.removed)} from {location.where}: "
         f"{report.documents} document(s), {report.passages} passages left",
         file=sys.stderr,
     )
@@ -428,10 +425,7 @@ def _serve(args: argparse.Namespace) -> int:
     from ._uploads import Library
     from .app import serve
 
-    library = Library(bot, upload_dir=args.uploads, max_file_bytes=int(args.max_file_mb * 1e6))
-    restored = library.restore()  # files added on the page survive `qa serve PATH...`
-    if restored.added:
-        print(f"kept {len(restored.added)} uploaded document(s) in the index", file=sys.stderr)
+    library = Library(bot, max_file_bytes=int(args.max_file_mb * 1e6))
     serve(
         library,
         host=args.host,
