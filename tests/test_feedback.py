@@ -216,8 +216,10 @@ def test_postgres_feedback_survives_a_rebuild_and_exports(
     bot = qa.load(pg_url, embedder=embedder)
     assert qa.load_feedback(pg_url) == []
     _vote_on_everything(bot, pg_url)
-    # Another model drops and rebuilds the index's tables; the votes stay.
-    index.build_pg_index([corpus], pg_url, embedder=FakeEmbedder(name="other", dimension=32))
+    # Another model (asked for with force) drops and rebuilds the index's tables; votes stay.
+    index.build_pg_index(
+        [corpus], pg_url, embedder=FakeEmbedder(name="other", dimension=32), force=True
+    )
     stored = qa.load_feedback(pg_url)
     assert len(stored) == 14 and stored[0]["vote"] == "up"
     out = tmp_path / "pg-eval.jsonl"
