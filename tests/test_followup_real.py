@@ -22,7 +22,11 @@ def bot(bundled_index: Path, real_embedder: Any) -> qa.Bot:
     ("first", "second", "evidence"),
     [
         ("Can several servers share one index?", "How do I install that?", "qa-quotes[postgres]"),
-        ("Which file types can I index?", "And how is a PDF file read?", "A PDF file is read in reading order"),
+        (
+            "Which file types can I index?",
+            "And how is a PDF file read?",
+            "A PDF file is read in reading order",
+        ),
         ("How does re-indexing work?", "What about files that are gone?", "files that are gone"),
     ],
 )
