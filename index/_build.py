@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -18,7 +17,6 @@ from ._context import embed_documents
 from ._embed import Embedder
 from ._errors import DocumentError, EmptyCorpusError, IndexCorruptError, IndexNotFoundError
 from ._lexical import Lexical
-from ._originals import keep_original, prune_originals
 from ._prepare import distinct, is_upload
 from ._read import DEFAULT_MAX_FILE_BYTES, Document, read_source, scan_files
 from ._split import split_documents
@@ -79,24 +77,21 @@ def build_index(
     raises :class:`DocumentError`; with ``skip_unreadable=True`` the other files are indexed
     and the refused ones are listed in :attr:`BuildReport.skipped` instead.
     """
-    documents, skipped, duplicates = read_corpus(
+    from ._location import index_paths
+
+    # force: this function has always replaced an index of another model or passage size.
+    return index_paths(
         paths,
-        max_file_bytes=max_file_bytes,
-        progress=progress,
-        skip_unreadable=skip_unreadable,
-        keep=lambda doc, data: keep_original(out, doc, data),
-    )
-    report = build_from_documents(
-        documents,
         out,
         embedder=embedder,
         chunking=chunking,
+        max_file_bytes=max_file_bytes,
         progress=progress,
+        skip_unreadable=skip_unreadable,
         lock_timeout=lock_timeout,
+        force=True,
         keep_all=keep_all,
     )
-    prune_originals(out)
-    return dataclasses.replace(report, skipped=tuple(skipped), duplicates=duplicates)
 
 
 def read_corpus(

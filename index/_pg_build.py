@@ -17,11 +17,11 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from ._build import BuildReport, checked_options, read_corpus
+from ._build import BuildReport, checked_options
 from ._chunk import ChunkingOptions
 from ._embed import Embedder, canonical_model_name
 from ._errors import (
@@ -32,7 +32,6 @@ from ._errors import (
     ModelMismatchError,
 )
 from ._lexical import ANALYZER, terms
-from ._originals import keep_original, prune_originals
 from ._pg import (
     ADDED_COLUMNS,
     LOCK_KEY,
@@ -84,25 +83,21 @@ def build_pg_index(
     only with ``force=True`` (:class:`ModelMismatchError` otherwise), in the same transaction;
     an index written with another keyword analyzer or cleaning is rebuilt whole.
     """
-    documents, skipped, duplicates = read_corpus(
+    from ._location import index_paths
+
+    report = index_paths(
         paths,
-        max_file_bytes=max_file_bytes,
-        progress=progress,
-        skip_unreadable=skip_unreadable,
-        keep=lambda doc, data: keep_original(url, doc, data),
-    )
-    report = build_pg_from_documents(
-        documents,
         url,
         embedder=embedder,
         chunking=chunking,
+        max_file_bytes=max_file_bytes,
         progress=progress,
+        skip_unreadable=skip_unreadable,
         lock_timeout=lock_timeout,
-        keep_all=keep_all,
         force=force,
+        keep_all=keep_all,
     )
-    prune_originals(url)
-    return dataclasses.replace(report, skipped=tuple(skipped), duplicates=duplicates)
+    return cast(PgBuildReport, report)  # a database build reports its URL
 
 
 def build_pg_from_documents(
