@@ -14,17 +14,15 @@ append drops it before writing, and readers never count it.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ._errors import IndexCorruptError, IndexLockedError
+from ._errors import IndexCorruptError
 from ._pg import connect, has_index, is_database_url, redact
-from ._store import live_version
+from ._store import file_lock, live_version
 
 _FILE = "feedback.jsonl"
 _LOCK = ".feedback.lock"
@@ -121,22 +119,10 @@ def _drop_torn_tail(fd: int) -> None:
 
 @contextlib.contextmanager
 def _locked(root: Path, *, timeout: float = 30.0) -> Iterator[None]:
-    with open(root / _LOCK, "a+") as fh:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise IndexLockedError(
-                        f"another process holds the feedback of {root}; try again"
-                    ) from None
-                time.sleep(0.02)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    # A lock of its own, not the writer lock: a long `qa index` never holds votes up.
+    busy = f"another process holds the feedback of {root}; try again"
+    with file_lock(root / _LOCK, timeout=timeout, busy=busy, poll=0.02):
+        yield
 
 
 def _require_pg_index(conn: Any, url: str) -> None:

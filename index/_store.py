@@ -453,7 +453,16 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 def writer_lock(path: Path, *, timeout: float = 60.0) -> Iterator[None]:
     """Hold the index's writer lock; wait up to ``timeout`` seconds for another writer."""
     path.mkdir(parents=True, exist_ok=True)
-    with open(path / ".lock", "a+") as fh:
+    busy = f"another process is writing the index at {path}; wait for it to finish and try again"
+    with file_lock(path / ".lock", timeout=timeout, busy=busy):
+        yield
+
+
+@contextlib.contextmanager
+def file_lock(lock_file: Path, *, timeout: float, busy: str, poll: float = 0.1) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file`` (made if missing), waiting up to ``timeout``
+    seconds; :class:`IndexLockedError` with the message ``busy`` after that."""
+    with open(lock_file, "a+") as fh:
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -461,11 +470,8 @@ def writer_lock(path: Path, *, timeout: float = 60.0) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise IndexLockedError(
-                        f"another process is writing the index at {path}; "
-                        "wait for it to finish and try again"
-                    ) from None
-                time.sleep(0.1)
+                    raise IndexLockedError(busy) from None
+                time.sleep(poll)
         try:
             yield
         finally:
