@@ -229,6 +229,34 @@ def tsquery_any(query_terms: Sequence[str]) -> str:
     return " | ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in unique)
 
 
+def keyword_query(
+    query_terms: Sequence[str], k: int, *, sources: Sequence[str] | None = None
+) -> tuple[str, dict[str, Any]] | None:
+    """The BM25 SQL of a keyword search for the (stemmed) terms and its parameters, or None
+    when no term is left to search for."""
+    words = [t for t in query_terms if t]
+    text = tsquery_any(words)
+    if not text:
+        return None
+    params: dict[str, Any] = {"terms": words, "any": text, "k": k, "k1": K1, "b": B}
+    if sources is None:
+        return _BM25_SQL, params  # the same k1 and b as the folder store
+    return _BM25_SOURCES_SQL, {**params, "sources": _names(sources)}
+
+
+def search_connection(url: str) -> psycopg.Connection[Any]:
+    """A connection set up as the store's searches are: pgvector's type registered and
+    ``hnsw.ef_search`` at :data:`EF_SEARCH`."""
+    conn = connect(url)
+    try:
+        register_vector(conn, url)
+        conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(EF_SEARCH),))
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 @dataclass(frozen=True)
 class _Cached:
     document: Document
@@ -494,14 +522,10 @@ class PgStore:
         frequencies stay those of the whole index.
         """
         words = [t for t in query_terms if t]
-        text = tsquery_any(words)
-        if not text:
+        query = keyword_query(words, k, sources=sources)
+        if query is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        params = {"terms": words, "any": text, "k": k, "k1": K1, "b": B}  # as the folder store
-        sql = _BM25_SQL
-        if sources is not None:
-            params["sources"] = _names(sources)
-            sql = _BM25_SOURCES_SQL
+        sql, params = query
 
         def search(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
             return conn.execute(sql, params).fetchall()

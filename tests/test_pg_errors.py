@@ -10,6 +10,7 @@ import pytest
 
 import index
 import qa
+from index._pg import open_pg_store
 from tests.fakes import FakeEmbedder
 
 TEXT = "Bread is baked from flour and water. Yeast makes the dough rise.\n"
@@ -50,7 +51,7 @@ def test_a_nul_in_a_document_is_refused_alike(pg_url: str, tmp_path: Path, kind:
 def test_driver_errors_are_one_line(pg_index: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import psycopg
 
-    store = index.open_pg_store(pg_index)
+    store = open_pg_store(pg_index)
 
     def broken(*args: object, **kwargs: object) -> None:
         raise psycopg.errors.InternalError_("something odd\nDETAIL: more")
@@ -92,7 +93,7 @@ def test_the_schema_has_a_version_and_old_tables_are_migrated(pg_index: str) -> 
         # Tables from before schema versions (no version row, no sentence vectors column).
         conn.execute("DELETE FROM qa_meta WHERE key = 'schema_version'")
         conn.execute("ALTER TABLE qa_documents DROP COLUMN sentence_vectors")
-    store = index.open_pg_store(pg_index)  # readers cope with old tables ...
+    store = open_pg_store(pg_index)  # readers cope with old tables ...
     assert store.sentence_vectors_of(int(store.keyword(["bread"], 1)[0][0])) is None
     store.close()
     index.open_index(pg_index).add(
@@ -108,4 +109,4 @@ def test_the_schema_has_a_version_and_old_tables_are_migrated(pg_index: str) -> 
     with conn:
         conn.execute("UPDATE qa_meta SET value = '999' WHERE key = 'schema_version'")
     with pytest.raises(index.IndexCorruptError, match="upgrade qa"):
-        index.open_pg_store(pg_index)
+        open_pg_store(pg_index)
