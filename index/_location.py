@@ -23,7 +23,7 @@ from ._build import BuildReport, build_from_documents, read_corpus
 from ._chunk import ChunkingOptions
 from ._delta import add_documents
 from ._embed import Embedder
-from ._errors import IndexNotFoundError, ModelMismatchError
+from ._errors import IndexCorruptError, IndexNotFoundError, ModelMismatchError
 from ._pg import DatabaseError, is_database_url, redact
 from ._protocol import SearchStore
 from ._read import DEFAULT_MAX_FILE_BYTES, Document
@@ -119,8 +119,8 @@ class FolderIndex:
         if not force:
             try:
                 manifest = read_manifest(self.path)
-            except IndexNotFoundError:
-                manifest = None
+            except (IndexNotFoundError, IndexCorruptError):
+                manifest = None  # nothing usable yet (perhaps only kept PDF originals)
             if manifest is not None:
                 _check_same(self.where, manifest.model, manifest.chunking, embedder, chunking)
         return build_from_documents(
