@@ -15,9 +15,11 @@ The words in ``terms`` come from :func:`index.terms`, the same stemmer and stop 
 BM25 side of the FAISS store, and keyword search ranks the full-text matches by the same
 BM25 formula in SQL: both backends rank keyword hits alike.
 
-Readers query the database live (no copy of the vectors in memory); documents are cached by
-their row id, which is never reused, so a cache entry can never go stale. Writers
-(:mod:`index._pg_build`) change the tables in one transaction under an advisory lock.
+Readers query the database live (no copy of the vectors in memory) through a pool of
+connections (psycopg_pool), so searches from several threads run at the same time, each on a
+connection of its own; documents are cached by their row id, which is never reused, so a
+cache entry can never go stale. Writers (:mod:`index._pg_build`) change the tables in one
+transaction under an advisory lock.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Sequence
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -41,6 +45,7 @@ from ._store import FORMAT_VERSION, Manifest, SourceInfo, check_analyzer
 
 if TYPE_CHECKING:
     import psycopg
+    import psycopg_pool
 
 T = TypeVar("T")
 
@@ -52,6 +57,10 @@ LOCK_KEY = 0x71612D696E646578  # "qa-index"
 EF_SEARCH = 100
 #: pgvector's largest ``hnsw.ef_search``; a dense search for more passages scans exactly.
 EF_SEARCH_MAX = 1000
+#: Most connections one store keeps to the database: searches running at the same moment.
+POOL_SIZE = 8
+#: Seconds a search waits for a connection (all busy, or the server being reconnected to).
+POOL_TIMEOUT = 10.0
 #: Version of the tables' layout, kept as ``schema_version`` in ``qa_meta``. Writers migrate
 #: older tables when they take the lock (``index._pg_build._ensure_schema``); readers cope
 #: with older ones and refuse newer ones.
@@ -159,6 +168,17 @@ def _psycopg() -> Any:
     return psycopg
 
 
+def _psycopg_pool() -> Any:
+    try:
+        import psycopg_pool
+    except ImportError as exc:
+        raise DatabaseError(
+            "the PostgreSQL store needs psycopg_pool; "
+            "install it with `pip install 'qa-quotes[postgres]'`"
+        ) from exc
+    return psycopg_pool
+
+
 def connect(url: str) -> psycopg.Connection[Any]:
     """An autocommit connection to ``url``, or :class:`DatabaseError` saying what to check."""
     pg = _psycopg()
@@ -184,6 +204,66 @@ def register_vector(conn: psycopg.Connection[Any], url: str) -> None:
             f"the pgvector extension is missing in {redact(url)}; "
             "run `CREATE EXTENSION vector` there as an administrator"
         ) from exc
+
+
+def open_pool(
+    url: str,
+    *,
+    max_size: int = POOL_SIZE,
+    vectors: bool = True,
+    workers: int = 2,
+    reached: bool = False,
+) -> psycopg_pool.ConnectionPool[Any]:
+    """A pool of autocommit connections to ``url`` that threads share (at most ``max_size``
+    open at once, one kept while idle); with ``vectors``, each set up as searches need it.
+
+    Unless the caller has just ``reached`` it, the server is reached once first, so a wrong
+    URL or a server that is down is a :class:`DatabaseError` now, with the driver's reason,
+    not a wait for a pooled connection.
+    """
+    pool_module = _psycopg_pool()
+    if not reached:
+        connect(url).close()
+
+    def configure(conn: psycopg.Connection[Any]) -> None:
+        if vectors:
+            register_vector(conn, url)
+            conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(EF_SEARCH),))
+
+    pool: psycopg_pool.ConnectionPool[Any] = pool_module.ConnectionPool(
+        url,
+        min_size=1,
+        max_size=max_size,
+        kwargs={"autocommit": True, "connect_timeout": 10},
+        configure=configure,
+        timeout=POOL_TIMEOUT,
+        num_workers=workers,
+        name=f"qa {redact(url)}",
+        open=False,
+    )
+    pool.open(wait=False)
+    return pool
+
+
+def close_pool_when_collected(owner: object, pool: psycopg_pool.ConnectionPool[Any]) -> None:
+    """Close ``pool`` once ``owner`` is garbage (a reader swapped for a newer one is dropped,
+    not closed: a question may still be using it)."""
+    # In a thread of its own: the pool joins its workers, which a collection running in one
+    # of them could not do.
+    weakref.finalize(owner, lambda: threading.Thread(target=pool.close, daemon=True).start())
+
+
+def pooled_failure(exc: BaseException, where: str) -> DatabaseError | None:
+    """A :class:`DatabaseError` for the pool's own errors (closed, timed out), else None."""
+    pool_module = _psycopg_pool()
+    if isinstance(exc, pool_module.PoolClosed):
+        return DatabaseError(f"the connection to {where} is closed; load the index again")
+    if isinstance(exc, pool_module.PoolTimeout):
+        return DatabaseError(
+            f"no connection to {where} within {POOL_TIMEOUT:.0f} s ({first_line(exc)}); "
+            "check that the server is running"
+        )
+    return None
 
 
 def has_index(conn: psycopg.Connection[Any]) -> bool:
@@ -269,27 +349,29 @@ class PgStore:
 
     Dense search is pgvector's HNSW over cosine distance; keyword search is PostgreSQL full
     text search (``tsvector`` with a GIN index), ranked by BM25 computed in SQL. The store is
-    safe to share between threads: one connection, used under a lock.
+    safe to share between threads: each query takes a connection of the pool for itself, so
+    threads search at the same time; the caches are guarded by a lock.
     """
 
-    def __init__(self, url: str, conn: psycopg.Connection[Any]) -> None:
+    def __init__(self, url: str, pool: psycopg_pool.ConnectionPool[Any]) -> None:
         self.url = url
-        self._conn = conn
+        self._pool = pool
+        close_pool_when_collected(self, pool)
         self._lock = threading.RLock()
         self._documents: dict[int, _Cached] = {}
         # Source name -> id of its cached document, for lookups by document.
         self._by_source: dict[str, int] = {}
         self._spans: dict[int, tuple[int, int, int]] = {}  # passage id -> document id, span
-        self._ef = 0
         self._closed = False
-        self._ensure_ef(EF_SEARCH)
         # Tables written by older versions lack the newer columns until the next build.
         present = {
             row[0]
-            for row in conn.execute(
-                "SELECT column_name FROM information_schema.columns"
-                " WHERE table_name = 'qa_documents' AND table_schema = current_schema()"
-            ).fetchall()
+            for row in self._run(
+                lambda conn: conn.execute(
+                    "SELECT column_name FROM information_schema.columns"
+                    " WHERE table_name = 'qa_documents' AND table_schema = current_schema()"
+                ).fetchall()
+            )
         }
         self._fetch = _FETCH
         for column in ADDED_COLUMNS:
@@ -301,53 +383,55 @@ class PgStore:
 
     # -- connection --------------------------------------------------------------------------
 
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        # A connection of the pool for one piece of work, returned to it afterwards.
+        with self._pool.connection() as conn:
+            yield conn
+
     def _run(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
         psycopg = _psycopg()
-        with self._lock:
+        for attempt in (0, 1):
             if self._closed:
                 raise DatabaseError(
                     f"the connection to {self.path} is closed; load the index again"
                 )
-            for attempt in (0, 1):
-                try:
-                    return work(self._conn)
-                except psycopg.errors.UndefinedTable as exc:
-                    raise IndexNotFoundError(
-                        f"the index in {self.path} is gone; "
-                        f"rebuild it with `qa index PATH... --store URL`"
-                    ) from exc
-                except psycopg.OperationalError as exc:
-                    # The server restarted or the connection dropped: reconnect once.
-                    if attempt or (not self._conn.closed and not self._conn.broken):
-                        raise DatabaseError(
-                            f"the database at {self.path} failed a query ({first_line(exc)}); "
-                            "check that the server is running"
-                        ) from exc
-                    self._conn = connect(self.url)
-                    register_vector(self._conn, self.url)
-                    ef, self._ef = self._ef, 0
-                    self._ensure_ef(ef)
-                except psycopg.Error as exc:  # any other driver error: one line with the fix
-                    raise DatabaseError(
-                        f"the database at {self.path} refused a query ({first_line(exc)}); "
-                        "check the server's log, or rebuild the index with `qa index ... "
-                        "--store URL --force` if its tables were changed by hand"
-                    ) from exc
+            try:
+                with self._connection() as conn:
+                    try:
+                        return work(conn)
+                    except psycopg.OperationalError:
+                        if attempt or not (conn.closed or conn.broken):
+                            raise
+                # The server restarted or dropped the connection: the pool drops the dead
+                # connections it holds, and the work runs once more on a new one.
+                self._pool.check()
+            except psycopg.errors.UndefinedTable as exc:
+                raise IndexNotFoundError(
+                    f"the index in {self.path} is gone; "
+                    f"rebuild it with `qa index PATH... --store URL`"
+                ) from exc
+            except psycopg.OperationalError as exc:
+                pooled = pooled_failure(exc, self.path)
+                if pooled is not None:
+                    raise pooled from exc
+                raise DatabaseError(
+                    f"the database at {self.path} failed a query ({first_line(exc)}); "
+                    "check that the server is running"
+                ) from exc
+            except psycopg.Error as exc:  # any other driver error: one line with the fix
+                raise DatabaseError(
+                    f"the database at {self.path} refused a query ({first_line(exc)}); "
+                    "check the server's log, or rebuild the index with `qa index ... "
+                    "--store URL --force` if its tables were changed by hand"
+                ) from exc
         raise AssertionError("unreachable")
 
-    def _ensure_ef(self, k: int) -> None:
-        if k <= self._ef:
-            return
-        ef = min(max(k, EF_SEARCH), EF_SEARCH_MAX)
-        with self._lock:
-            self._conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(ef),))
-            self._ef = ef
-
     def close(self) -> None:
-        """Close the database connection (searches then raise :class:`DatabaseError`)."""
+        """Close the pool's connections (searches then raise :class:`DatabaseError`)."""
         with self._lock:
             self._closed = True
-            self._conn.close()
+        self._pool.close()
 
     # -- the SearchStore interface -----------------------------------------------------------
 
@@ -504,7 +588,8 @@ class PgStore:
                 ).fetchall()
             if k > EF_SEARCH_MAX:  # more than HNSW can return: score every passage
                 return conn.execute(_DENSE_EXACT_SQL, {"v": query, "k": k}).fetchall()
-            self._ensure_ef(k)
+            if k > EF_SEARCH:  # HNSW returns at most ef_search rows: for this search only
+                conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(k),))
             return conn.execute(
                 "SELECT id, document, start_char, end_char, 1 - (embedding <=> %(v)s)"
                 " FROM qa_passages ORDER BY embedding <=> %(v)s LIMIT %(k)s",
@@ -694,8 +779,9 @@ def _snapshot(
     return run
 
 
-def open_pg_store(url: str) -> PgStore:
-    """Open the index in the PostgreSQL database at ``url`` (``postgresql://...``)."""
+def open_pg_store(url: str, *, pool_size: int = POOL_SIZE) -> PgStore:
+    """Open the index in the PostgreSQL database at ``url`` (``postgresql://...``), searched
+    through a pool of at most ``pool_size`` connections."""
     conn = connect(url)
     try:
         meta = read_meta(conn)
@@ -717,9 +803,13 @@ def open_pg_store(url: str) -> PgStore:
             meta.get("analyzer", LEGACY_ANALYZER), f"the index in {redact(url)}", "--store URL"
         )
         register_vector(conn, url)
-        return PgStore(url, conn)
-    except BaseException:
+    finally:
         conn.close()
+    pool = open_pool(url, max_size=pool_size, reached=True)
+    try:
+        return PgStore(url, pool)
+    except BaseException:
+        pool.close()
         raise
 
 

@@ -4,6 +4,7 @@ closes; a change of model is refused unless forced; the schema carries its own v
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,12 @@ def test_driver_errors_are_one_line(pg_index: str, monkeypatch: pytest.MonkeyPat
             "broken": False,
         },
     )
-    monkeypatch.setattr(store, "_conn", fake())
+
+    @contextlib.contextmanager
+    def lend() -> Iterator[object]:  # every query gets the broken connection
+        yield fake()
+
+    monkeypatch.setattr(store, "_connection", lend)
     with pytest.raises(index.DatabaseError, match="something odd") as caught:
         store.keyword(["bread"], 3)
     assert "\n" not in str(caught.value)

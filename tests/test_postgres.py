@@ -6,11 +6,12 @@ tests/pg_support.py); every test gets a database of its own.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -447,10 +448,15 @@ def test_a_read_sees_one_committed_state_while_a_writer_swaps(
     build_pg_from_documents(corpora["a"], pg_url, embedder=fake_embedder)
     store = open_pg_store(pg_url)
     try:
-        store._conn = _SwapAfterFirstRead(
-            store._conn,
-            lambda: build_pg_from_documents(corpora["b"], pg_url, embedder=fake_embedder),
-        )
+        pooled = store._connection
+        swaps = [lambda: build_pg_from_documents(corpora["b"], pg_url, embedder=fake_embedder)]
+
+        @contextlib.contextmanager
+        def lend() -> Iterator[Any]:  # the first connection lent lets the writer in
+            with pooled() as conn:
+                yield _SwapAfterFirstRead(conn, swaps.pop() if swaps else None)
+
+        store._connection = lend  # type: ignore[method-assign]
         if read == "documents":
             sources = [d.source for d in store.documents]
         else:
