@@ -183,14 +183,8 @@ class PgIndex:
 
     def version(self) -> str:
         """The ``version`` row of ``qa_meta``, new with every committed write."""
-        from ._pg import (
-            _psycopg,
-            close_pool_when_collected,
-            first_line,
-            open_pool,
-            pooled_failure,
-            read_version,
-        )
+        from ._pg import _psycopg, first_line, read_version
+        from ._pg_pool import close_pool_when_collected, open_pool, pooled_failure
 
         errors = _psycopg()
         with self._lock:

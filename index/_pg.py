@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -57,10 +56,6 @@ LOCK_KEY = 0x71612D696E646578  # "qa-index"
 EF_SEARCH = 100
 #: pgvector's largest ``hnsw.ef_search``; a dense search for more passages scans exactly.
 EF_SEARCH_MAX = 1000
-#: Most connections one store keeps to the database: searches running at the same moment.
-POOL_SIZE = 8
-#: Seconds a search waits for a connection (all busy, or the server being reconnected to).
-POOL_TIMEOUT = 10.0
 #: Version of the tables' layout, kept as ``schema_version`` in ``qa_meta``. Writers migrate
 #: older tables when they take the lock (``index._pg_build._ensure_schema``); readers cope
 #: with older ones and refuse newer ones.
@@ -168,17 +163,6 @@ def _psycopg() -> Any:
     return psycopg
 
 
-def _psycopg_pool() -> Any:
-    try:
-        import psycopg_pool
-    except ImportError as exc:
-        raise DatabaseError(
-            "the PostgreSQL store needs psycopg_pool; "
-            "install it with `pip install 'qa-quotes[postgres]'`"
-        ) from exc
-    return psycopg_pool
-
-
 def connect(url: str) -> psycopg.Connection[Any]:
     """An autocommit connection to ``url``, or :class:`DatabaseError` saying what to check."""
     pg = _psycopg()
@@ -204,66 +188,6 @@ def register_vector(conn: psycopg.Connection[Any], url: str) -> None:
             f"the pgvector extension is missing in {redact(url)}; "
             "run `CREATE EXTENSION vector` there as an administrator"
         ) from exc
-
-
-def open_pool(
-    url: str,
-    *,
-    max_size: int = POOL_SIZE,
-    vectors: bool = True,
-    workers: int = 2,
-    reached: bool = False,
-) -> psycopg_pool.ConnectionPool[Any]:
-    """A pool of autocommit connections to ``url`` that threads share (at most ``max_size``
-    open at once, one kept while idle); with ``vectors``, each set up as searches need it.
-
-    Unless the caller has just ``reached`` it, the server is reached once first, so a wrong
-    URL or a server that is down is a :class:`DatabaseError` now, with the driver's reason,
-    not a wait for a pooled connection.
-    """
-    pool_module = _psycopg_pool()
-    if not reached:
-        connect(url).close()
-
-    def configure(conn: psycopg.Connection[Any]) -> None:
-        if vectors:
-            register_vector(conn, url)
-            conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(EF_SEARCH),))
-
-    pool: psycopg_pool.ConnectionPool[Any] = pool_module.ConnectionPool(
-        url,
-        min_size=1,
-        max_size=max_size,
-        kwargs={"autocommit": True, "connect_timeout": 10},
-        configure=configure,
-        timeout=POOL_TIMEOUT,
-        num_workers=workers,
-        name=f"qa {redact(url)}",
-        open=False,
-    )
-    pool.open(wait=False)
-    return pool
-
-
-def close_pool_when_collected(owner: object, pool: psycopg_pool.ConnectionPool[Any]) -> None:
-    """Close ``pool`` once ``owner`` is garbage (a reader swapped for a newer one is dropped,
-    not closed: a question may still be using it)."""
-    # In a thread of its own: the pool joins its workers, which a collection running in one
-    # of them could not do.
-    weakref.finalize(owner, lambda: threading.Thread(target=pool.close, daemon=True).start())
-
-
-def pooled_failure(exc: BaseException, where: str) -> DatabaseError | None:
-    """A :class:`DatabaseError` for the pool's own errors (closed, timed out), else None."""
-    pool_module = _psycopg_pool()
-    if isinstance(exc, pool_module.PoolClosed):
-        return DatabaseError(f"the connection to {where} is closed; load the index again")
-    if isinstance(exc, pool_module.PoolTimeout):
-        return DatabaseError(
-            f"no connection to {where} within {POOL_TIMEOUT:.0f} s ({first_line(exc)}); "
-            "check that the server is running"
-        )
-    return None
 
 
 def has_index(conn: psycopg.Connection[Any]) -> bool:
@@ -324,19 +248,6 @@ def keyword_query(
     return _BM25_SOURCES_SQL, {**params, "sources": _names(sources)}
 
 
-def search_connection(url: str) -> psycopg.Connection[Any]:
-    """A connection set up as the store's searches are: pgvector's type registered and
-    ``hnsw.ef_search`` at :data:`EF_SEARCH`."""
-    conn = connect(url)
-    try:
-        register_vector(conn, url)
-        conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(EF_SEARCH),))
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
 @dataclass(frozen=True)
 class _Cached:
     document: Document
@@ -355,6 +266,8 @@ class PgStore:
 
     def __init__(self, url: str, pool: psycopg_pool.ConnectionPool[Any]) -> None:
         self.url = url
+        from ._pg_pool import close_pool_when_collected
+
         self._pool = pool
         close_pool_when_collected(self, pool)
         self._lock = threading.RLock()
@@ -412,6 +325,8 @@ class PgStore:
                     f"rebuild it with `qa index PATH... --store URL`"
                 ) from exc
             except psycopg.OperationalError as exc:
+                from ._pg_pool import pooled_failure
+
                 pooled = pooled_failure(exc, self.path)
                 if pooled is not None:
                     raise pooled from exc
@@ -779,9 +694,11 @@ def _snapshot(
     return run
 
 
-def open_pg_store(url: str, *, pool_size: int = POOL_SIZE) -> PgStore:
+def open_pg_store(url: str, *, pool_size: int | None = None) -> PgStore:
     """Open the index in the PostgreSQL database at ``url`` (``postgresql://...``), searched
-    through a pool of at most ``pool_size`` connections."""
+    through a pool of at most ``pool_size`` connections (:data:`index._pg_pool.POOL_SIZE`)."""
+    from ._pg_pool import POOL_SIZE, open_pool
+
     conn = connect(url)
     try:
         meta = read_meta(conn)
@@ -805,7 +722,7 @@ def open_pg_store(url: str, *, pool_size: int = POOL_SIZE) -> PgStore:
         register_vector(conn, url)
     finally:
         conn.close()
-    pool = open_pool(url, max_size=pool_size, reached=True)
+    pool = open_pool(url, max_size=pool_size or POOL_SIZE, reached=True)
     try:
         return PgStore(url, pool)
     except BaseException:
