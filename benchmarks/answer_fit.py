@@ -125,9 +125,10 @@ Label = Any  # (text, document id) -> bool
 def extract(limit_squad: int) -> list[Item]:
     """Ask every question of its index (and the negatives), keeping all features."""
     import qa
-    from index import DEFAULT_BACKEND, load_embedder
-    from qa._eval import _MemoEmbedder
-    from qa._eval_metrics import inside_any, is_evidence
+    from index import load_embedder
+    from index.parts import DEFAULT_BACKEND
+    from qa.tuning import MemoEmbedder as _MemoEmbedder
+    from qa.tuning import inside_any, is_evidence
 
     squad_ds = qa.load_dataset(SHARED / "squad-dev")
     fiqa_ds = qa.load_dataset(SHARED / "fiqa-dev")
@@ -346,7 +347,7 @@ def fit_fusion(train: list[Item]) -> tuple[Fusion, dict[str, Any]]:
 
 def _sentence_table(item: Item, order: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Features, labels and candidate rows of the sentences of the top passages."""
-    from qa._evidence import sentence_features
+    from qa.tuning import sentence_features
 
     position = np.full(len(item.sim), len(order), dtype=np.float64)
     position[order] = np.arange(len(order))
@@ -395,7 +396,7 @@ def fit_sentences(train: list[Item], fusion: Fusion) -> np.ndarray:
 
 
 def _pick(feats: np.ndarray, w: np.ndarray) -> int | None:
-    from qa._answer_model import SENTENCE_FEATURES
+    from qa.tuning import SENTENCE_FEATURES
 
     if not len(feats):
         return None
@@ -407,7 +408,7 @@ def _pick(feats: np.ndarray, w: np.ndarray) -> int | None:
 
 def decision_row(item: Item, fusion: Fusion, w: np.ndarray) -> tuple[list[float], int | None]:
     """The decision features of an item as the bot computes them, and the quoted sentence."""
-    from qa._evidence import decision_features
+    from qa.tuning import decision_features
 
     order = _order(item, fusion)
     feats, _, _ = _sentence_table(item, order)
@@ -432,7 +433,7 @@ def fit_decision(
     MAX_FALSE_ABSTENTION of every style's answerable questions."""
     from scipy.optimize import minimize
 
-    from qa._answer_model import DECISION_FEATURES
+    from qa.tuning import DECISION_FEATURES
 
     x = np.array([decision_row(i, fusion, w)[0] for i in train])
     y = np.array([i.positive for i in train], dtype=np.float64)
@@ -597,7 +598,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(json.dumps({"held_out": held_out}, indent=1))
     if args.dry_run:
         return 0
-    from qa._answer_model import AnswerModel
+    from qa.tuning import AnswerModel
 
     counts = {
         f"{s} {h}": sum(1 for i in items if i.style == s and i.split == h)

@@ -31,6 +31,7 @@ def run(paragraphs: int | None, questions: int, latency: int) -> dict[str, Any]:
     import numpy as np
 
     import index
+    from index import parts
 
     paras, qs = squad(paragraphs, questions)
     embedders = {b: index.load_embedder("all-MiniLM-L6-v2", backend=b) for b in BACKENDS}
@@ -41,8 +42,8 @@ def run(paragraphs: int | None, questions: int, latency: int) -> dict[str, Any]:
             index.parse_document(p.text.encode(), source=f"{p.pid}.txt", suffix=".txt")
             for p in paras
         ]
-        index.build_from_documents(docs, tmp, embedder=embedders["onnx"])
-        store = index.open_store(tmp)
+        parts.build_from_documents(docs, tmp, embedder=embedders["onnx"])
+        store = index.open_index(tmp).open()
         texts = [store.passage_text(i) for i in range(len(store))]
         owner = [store.documents[int(d)].source.removesuffix(".txt") for d in store.passages[:, 0]]
 

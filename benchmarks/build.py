@@ -28,58 +28,28 @@ def run(paragraphs: int | None, backend: str, *, batch_size: int = 64) -> dict[s
     import numpy as np
 
     import index
-    from index import _build, _lexical
+    from index import parts
 
     paras, _ = squad(paragraphs, 0)
     embedder = index.load_embedder("all-MiniLM-L6-v2", backend=backend)
     stages: dict[str, float] = {}
     # Warm up: load the model (and export ONNX) before any clock runs.
     embedder.embed(["warm up the model before timing"] * 4)
-    originals = (
-        _build.content_paragraphs,
-        _build.split_documents,
-        _build.chunk_document,
-        _build.write_version,
-        _build.embed_documents,
-    )
-    lexical_build = _lexical.Lexical.build.__func__  # type: ignore[attr-defined]
-
-    def wrap(fn: Any, key: str) -> Any:
-        def inner(*a: Any, **k: Any) -> Any:
-            with stopwatch(stages, key):
-                return fn(*a, **k)
-
-        return inner
-
-    # Passages and their sentences' vectors come from one pass (index/_context.py).
-    _build.embed_documents = wrap(originals[4], "embedding")
-    _build.content_paragraphs = wrap(originals[0], "cleaning")
-    _build.split_documents = wrap(originals[1], "sentences")
-    _build.chunk_document = wrap(originals[2], "token counts")
-    _build.write_version = wrap(originals[3], "FAISS + saving")
-    _lexical.Lexical.build = classmethod(wrap(lexical_build, "BM25"))  # type: ignore[method-assign, assignment]
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            started = time.perf_counter()
-            with stopwatch(stages, "reading"):
-                docs = [
-                    index.parse_document(p.text.encode(), source=f"{p.pid}.txt", suffix=".txt")
-                    for p in paras
-                ]
-            report = index.build_from_documents(docs, Path(tmp) / "idx", embedder=embedder)
-            total = time.perf_counter() - started
-            store = index.open_store(Path(tmp) / "idx")
-            texts = [store.passage_text(i) for i in range(len(store))]
-            vectors = store.vectors.reconstruct_n(0, len(store))
-    finally:
-        (
-            _build.content_paragraphs,
-            _build.split_documents,
-            _build.chunk_document,
-            _build.write_version,
-            _build.embed_documents,
-        ) = originals
-        _lexical.Lexical.build = classmethod(lexical_build)  # type: ignore[method-assign, assignment]
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        with stopwatch(stages, "reading"):
+            docs = [
+                index.parse_document(p.text.encode(), source=f"{p.pid}.txt", suffix=".txt")
+                for p in paras
+            ]
+        # Passages and their sentences' vectors come from one pass (index/_context.py).
+        with parts.build_stages() as built:
+            report = parts.build_from_documents(docs, Path(tmp) / "idx", embedder=embedder)
+        total = time.perf_counter() - started
+        stages.update(built)
+        store: Any = index.open_index(Path(tmp) / "idx").open()
+        texts = [store.passage_text(i) for i in range(len(store))]
+        vectors = store.vectors.reconstruct_n(0, len(store))
 
     # FAISS alone (it is inside "FAISS + saving" above).
     t = time.perf_counter()

@@ -41,7 +41,8 @@ def labelled_files(folder: Path = DATA) -> list[Path]:
 
 def score_file(path: Path) -> FileScore:
     """Index ``path`` as ``qa index`` reads it and compare what is kept with its labels."""
-    from index import content_paragraphs, parse_document
+    from index import parse_document
+    from index.parts import content_paragraphs
 
     doc = parse_document(path.read_bytes(), source=path.name, suffix=path.suffix.lower())
     spans = content_paragraphs(doc.text, kind=doc.kind)

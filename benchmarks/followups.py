@@ -77,7 +77,7 @@ def load_cases(path: Path = DATA) -> list[Case]:
 def judge(answer: Any, case: Case) -> dict[str, bool]:
     """Whether the first passage holds the evidence and the first quote does (a refusal is
     right only when there is no evidence), and whether context was carried."""
-    from qa._eval_metrics import contains_any
+    from qa.tuning import contains_any
 
     first_passage = answer.passages[0].text if answer.passages else ""
     quote = answer.quotes[0].text if answer.found and answer.quotes else ""
@@ -128,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import qa
     from index import build_index, load_embedder
-    from qa._followup import FollowupOptions
+    from qa.tuning import FollowupOptions
 
     cases = load_cases()
     missing = [str(p) for name, p in CORPORA.items() if any(c.corpus == name for c in cases)]

@@ -34,11 +34,12 @@ from benchmarks._common import machine, percentiles, recall_at, squad, write_jso
 def build_slice(paras: list[Any], out: Path, embedder: Any) -> None:
     """Index the SQuAD paragraphs, one document per paragraph named ``<id>.txt``."""
     import index
+    from index import parts
 
     docs = [
         index.parse_document(p.text.encode(), source=f"{p.pid}.txt", suffix=".txt") for p in paras
     ]
-    index.build_from_documents(docs, out, embedder=embedder)
+    parts.build_from_documents(docs, out, embedder=embedder)
 
 
 def pad_index(src: Path, out: Path, total: int, *, seed: int = 0) -> int:
@@ -48,9 +49,9 @@ def pad_index(src: Path, out: Path, total: int, *, seed: int = 0) -> int:
     import numpy as np
 
     import index
-    from index import _store
+    from index import parts
 
-    store = index.open_store(src)
+    store: Any = index.open_index(src).open()
     extra = max(0, total - len(store))
     rng = np.random.default_rng(seed)
     words = sorted({w for d in store.documents for w in d.text.split() if w.isalpha()})
@@ -85,27 +86,25 @@ def pad_index(src: Path, out: Path, total: int, *, seed: int = 0) -> int:
     all_vecs = np.concatenate([real, vecs.astype(np.float32)])
     all_passages = np.concatenate(passages)
     texts = [docs[d].text[s:e] for d, s, e in all_passages]
-    manifest = _store.Manifest(
+    manifest = parts.Manifest(
         model=store.manifest.model,
         dimension=store.manifest.dimension,
         chunking=store.manifest.chunking,
         sources=tuple(
-            index.SourceInfo(d.source, d.sha256, d.title, d.kind, len(d.text), 1) for d in docs
+            parts.SourceInfo(d.source, d.sha256, d.title, d.kind, len(d.text), 1) for d in docs
         ),
         passages=len(all_passages),
         created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     )
-    from index._lexical import Lexical
-
-    with _store.writer_lock(out):
-        _store.write_version(
+    with parts.writer_lock(out):
+        parts.write_version(
             out,
             manifest=manifest,
             documents=docs,
             passages=all_passages,
             sentences=np.concatenate(sentences),
             vectors=all_vecs,
-            lexical=Lexical.build(texts),
+            lexical=parts.Lexical.build(texts),
         )
     return len(all_passages)
 
@@ -119,7 +118,7 @@ def run(
 ) -> dict[str, Any]:
     """Measure the contenders question by question; return the figures."""
     import qa
-    from index import load_embedder, open_store
+    from index import load_embedder, open_index
 
     paras, qs = squad(paragraphs, questions)
     onnx = load_embedder("all-MiniLM-L6-v2", backend="onnx")
@@ -133,7 +132,7 @@ def run(
         pad_index(path, workdir / "padded", pad_to)
         path = workdir / "padded"
         print(f"padded to {pad_to:,} passages in {time.perf_counter() - t:.1f}s", flush=True)
-    n_passages = len(open_store(path))
+    n_passages = len(open_index(path).open())
     bots = {"torch": qa.load(path, backend="torch"), "onnx": qa.load(path, backend="onnx")}
     model = torch_embedder.model  # type: ignore[attr-defined]
     for b in bots.values():  # warm: model loaded, first-call allocations done

@@ -241,7 +241,6 @@ def in_process(
     sys.path.insert(0, str(REPO))  # this checkout's ui and qa, whatever is installed
     os.environ.setdefault("GRADIO_HEARTBEAT_INTERVAL", "1")  # notice closed clients in ~1 s
     import qa
-    from ui._uploads import Library
     from ui.app import start
 
     with tempfile.TemporaryDirectory(prefix="qa-inproc-") as tmp:
@@ -250,7 +249,7 @@ def in_process(
             cwd=REPO,
             check=True,
         )
-        app, url = start(Library(qa.load(f"{tmp}/i")), host="127.0.0.1", port=free_port())
+        app, url = start(qa.load(f"{tmp}/i"), host="127.0.0.1", port=free_port())
         try:
             qs = questions(sessions * per_session * rounds, seed)
             warm = Asker(url)

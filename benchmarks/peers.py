@@ -51,6 +51,7 @@ def _ours(backend: str) -> Builder:
 
         import index
         import qa
+        from index import parts
 
         tmp = tempfile.mkdtemp(prefix="peers-qa-")
         docs = [
@@ -58,7 +59,7 @@ def _ours(backend: str) -> Builder:
             for p in paras
         ]
         embedder = index.load_embedder("all-MiniLM-L6-v2", backend=backend)
-        index.build_from_documents(docs, tmp, embedder=embedder)
+        parts.build_from_documents(docs, tmp, embedder=embedder)
         bot = qa.load(tmp, embedder=embedder)
         return lambda q: [p.source.removesuffix(".txt") for p in bot.retrieve(q, k=5)]
 

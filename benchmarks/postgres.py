@@ -68,11 +68,9 @@ class MemoEmbedder:
 
 def _server_times(url: str, embedder: MemoEmbedder, texts: Sequence[str]) -> dict[str, Any]:
     # EXPLAIN ANALYZE: the time the server spends on each search, without the round trip.
-    from index import _pg, terms
+    from index.parts import keyword_query, search_connection, terms
 
-    conn = _pg.connect(url)
-    _pg.register_vector(conn, url)
-    conn.execute("SET hnsw.ef_search = 100")
+    conn = search_connection(url)  # hnsw.ef_search = 100, as searches run
     dense: list[float] = []
     keyword: list[float] = []
     for text in texts:
@@ -84,8 +82,10 @@ def _server_times(url: str, embedder: MemoEmbedder, texts: Sequence[str]) -> dic
         ).fetchone()
         dense.append(plan[0][0]["Execution Time"] / 1000 if plan else float("nan"))
         words = terms(text)
-        params = {"terms": words, "any": _pg.tsquery_any(words), "k": 50, "k1": 1.5, "b": 0.75}
-        plan = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + _pg._BM25_SQL, params).fetchone()
+        query = keyword_query(words, 50)
+        assert query is not None, text
+        sql, params = query
+        plan = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params).fetchone()
         keyword.append(plan[0][0]["Execution Time"] / 1000 if plan else float("nan"))
     conn.close()
     return {"dense": percentiles(dense), "keyword": percentiles(keyword)}
@@ -102,13 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     folder.mkdir(mode=0o700, exist_ok=True)
     os.environ["XDG_RUNTIME_DIR"] = str(folder)
     import qa
-    from index import (
-        build_from_documents,
-        build_pg_from_documents,
-        load_embedder,
-        parse_document,
-        terms,
-    )
+    from index import load_embedder, open_index, parse_document
+    from index.parts import build_from_documents, terms
     from tests.pg_support import PgServer
 
     print(machine(), flush=True)
@@ -131,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["embedding_s"] = embed_s
         results["faiss_write_s"] = total - embed_s
         started = time.perf_counter()
-        pg_report = build_pg_from_documents(documents, url, embedder=embedder)
+        pg_report = open_index(url).build(documents, embedder=embedder)
         results["pg_write_s"] = time.perf_counter() - started - (embedder.seconds - embed_s)
         assert pg_report.passages == report.passages
         print(

@@ -13,10 +13,9 @@ import itertools
 import json
 import time
 
-import index
 import qa
-from qa._eval import _MemoEmbedder, evaluate, sample_questions
-from qa._eval_data import load_dataset
+from index import parts
+from qa.tuning import FusionOptions, MemoEmbedder, sample_questions
 
 
 def main() -> None:
@@ -25,32 +24,32 @@ def main() -> None:
     parser.add_argument("--dataset", default="../shared/eval/squad-dev")
     parser.add_argument("--index", default=".qa-eval/squad-dev")
     parser.add_argument("--limit", type=int, default=2000)
-    parser.add_argument("--backend", default=index.DEFAULT_BACKEND)
+    parser.add_argument("--backend", default=parts.DEFAULT_BACKEND)
     parser.add_argument("--grid", choices=("rrf", "score", "score-weight"), default="rrf")
     args = parser.parse_args()
-    data = load_dataset(args.dataset)
+    data = qa.load_dataset(args.dataset)
     base = qa.load(args.index, backend=args.backend)
-    memo = _MemoEmbedder(base.embedder, size=len(data.questions) + 4096)
+    memo = MemoEmbedder(base.embedder, size=len(data.questions) + 4096)
     memo.prime([qa.clean_question(q.text) for q in sample_questions(data.questions, args.limit)])
-    configs: list[tuple[str, qa.FusionOptions]] = []
+    configs: list[tuple[str, FusionOptions]] = []
     if args.grid == "rrf":
-        configs += [("dense", qa.FusionOptions()), ("keyword", qa.FusionOptions())]
+        configs += [("dense", FusionOptions()), ("keyword", FusionOptions())]
         for rrf_k, depth, kw in itertools.product((10, 30, 60), (20, 50, 100), (0.7, 1.0, 1.4)):
-            options = qa.FusionOptions(rrf_k=rrf_k, depth=depth, keyword_weight=kw)
+            options = FusionOptions(rrf_k=rrf_k, depth=depth, keyword_weight=kw)
             configs.append(("hybrid", options))
     elif args.grid == "score-weight":
         # The keyword weight around the default, after a change of the BM25 side.
         for depth, kw in itertools.product((20, 30), (0.45, 0.6, 0.8, 1.0)):
-            options = qa.FusionOptions(method="score", depth=depth, keyword_weight=kw)
+            options = FusionOptions(method="score", depth=depth, keyword_weight=kw)
             configs.append(("hybrid", options))
     else:
         for depth, kw in itertools.product((20, 50), (0.1, 0.2, 0.3, 0.45, 0.6)):
-            options = qa.FusionOptions(method="score", depth=depth, keyword_weight=kw)
+            options = FusionOptions(method="score", depth=depth, keyword_weight=kw)
             configs.append(("hybrid", options))
     for mode, fusion in configs:
         bot = qa.Bot(base.store, memo, fusion=fusion)  # type: ignore[arg-type]
         started = time.perf_counter()
-        report = evaluate(bot, data, mode=mode, limit=args.limit, answers=False)  # type: ignore[arg-type]
+        report = qa.evaluate(bot, data, mode=mode, limit=args.limit, answers=False)  # type: ignore[arg-type]
         row = {
             "mode": mode,
             "rrf_k": fusion.rrf_k,

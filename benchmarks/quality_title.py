@@ -15,10 +15,12 @@ import argparse
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 import index
+from index import parts
 
 
 def main() -> None:
@@ -28,13 +30,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("source", type=Path, help="an index folder built by qa index / qa eval")
     parser.add_argument("target", type=Path, help="where to write the copy (replaced)")
-    parser.add_argument("--backend", default=index.DEFAULT_BACKEND)
+    parser.add_argument("--backend", default=parts.DEFAULT_BACKEND)
     args = parser.parse_args()
     if args.target.exists():
         shutil.rmtree(args.target)
     shutil.copytree(args.source, args.target)
     version = args.target / (args.target / "CURRENT").read_text(encoding="utf-8").strip()
-    store = index.open_store(args.target)
+    store: Any = index.open_index(args.target).open()
     embedder = index.load_embedder(store.manifest.model, backend=args.backend)
     documents = store.documents
     texts = [

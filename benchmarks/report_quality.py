@@ -204,6 +204,7 @@ COMMANDS = {"seed": "qa eval ../shared/eval/seed_dev.jsonl --corpus ../shared/co
 def eval_output(results: Path, name: str) -> str:
     """A saved run as ``qa eval`` printed it, in a code block with its command."""
     import qa
+    from qa.tuning import TradeoffRow
 
     run = _run(results, name, "hybrid")
     report = qa.EvalReport(
@@ -217,7 +218,7 @@ def eval_output(results: Path, name: str) -> str:
         counts=run["counts"],
         seconds=run["seconds"],
         build_seconds=run["build_seconds"],
-        tradeoff=tuple(qa.TradeoffRow(**row) for row in run["tradeoff"]),
+        tradeoff=tuple(TradeoffRow(**row) for row in run["tradeoff"]),
         threshold=run["threshold"],
     )
     return f"```console\n$ {COMMANDS[name]}\n{report.table()}\n```"

@@ -171,7 +171,7 @@ def bm25_size(n: int, *, queries: int, seed: int = 0) -> dict[str, Any]:
     import bm25s
     import numpy as np
 
-    from index._lexical import Lexical
+    from index.parts import Lexical
 
     rng = np.random.default_rng(seed)
     vocab = np.array([f"w{i}" for i in range(50_000)])

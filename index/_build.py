@@ -20,6 +20,7 @@ from ._lexical import Lexical
 from ._prepare import distinct, is_upload
 from ._read import DEFAULT_MAX_FILE_BYTES, Document, read_source, scan_files
 from ._split import split_documents
+from ._stages import stage
 from ._store import (
     Manifest,
     SourceInfo,
@@ -186,7 +187,8 @@ def build_from_documents(
                 "no text to index: every document was empty or boilerplate; check the files"
             )
         texts = [documents[d].text[s:e] for d, s, e in passages]
-        lexical = Lexical.build(texts)
+        with stage("BM25"):
+            lexical = Lexical.build(texts)
         manifest = Manifest(
             model=embedder.name,
             dimension=int(vectors.shape[1]),
@@ -199,16 +201,17 @@ def build_from_documents(
             created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             keep_all=keep_all,
         )
-        write_version(
-            root,
-            manifest=manifest,
-            documents=documents,
-            passages=passages,
-            sentences=sentences,
-            vectors=vectors,
-            sentence_vectors=sentence_vectors,
-            lexical=lexical,
-        )
+        with stage("FAISS + saving"):
+            write_version(
+                root,
+                manifest=manifest,
+                documents=documents,
+                passages=passages,
+                sentences=sentences,
+                vectors=vectors,
+                sentence_vectors=sentence_vectors,
+                lexical=lexical,
+            )
     removed = tuple(sorted(set(previous) - {d.source for d in documents})) if previous else ()
     return BuildReport(
         path=root,
@@ -254,17 +257,20 @@ def cut_documents(
     keep_all: bool = False,
 ) -> list[_Pieces]:
     """Each document's sentences and passage spans (sentences split on all cores if large)."""
-    paragraphs = [
-        content_paragraphs(doc.text, kind=doc.kind, keep_all=keep_all) for doc in documents
-    ]
+    with stage("cleaning"):
+        paragraphs = [
+            content_paragraphs(doc.text, kind=doc.kind, keep_all=keep_all) for doc in documents
+        ]
     jobs = [(d.text, p) for d, p in zip(documents, paragraphs, strict=True)]
-    sentences = split_documents(jobs, progress=progress)
+    with stage("sentences"):
+        sentences = split_documents(jobs, progress=progress)
     pieces: list[_Pieces] = []
     for i in _progress(range(len(documents)), progress, "chunking"):
         text = documents[i].text
-        chunked = chunk_document(
-            text, paragraphs[i], embedder.token_spans, options, sentences=sentences[i]
-        )
+        with stage("token counts"):
+            chunked = chunk_document(
+                text, paragraphs[i], embedder.token_spans, options, sentences=sentences[i]
+            )
         spans = [chunked.chunk_span(c) for c in range(len(chunked.chunks))]
         pieces.append((chunked.sentences, spans))
     return pieces
@@ -331,16 +337,17 @@ def _vectors(
             kept[d] = (old[2], old[3])
             continue
         todo.append(d)
-    fresh, fresh_sentences = (
-        embed_documents(
-            [documents[d].text for d in todo],
-            [pieces[d] for d in todo],
-            embedder,
-            progress=progress,
+    with stage("embedding"):
+        fresh, fresh_sentences = (
+            embed_documents(
+                [documents[d].text for d in todo],
+                [pieces[d] for d in todo],
+                embedder,
+                progress=progress,
+            )
+            if todo
+            else (np.zeros((0, 0), np.float32), [])
         )
-        if todo
-        else (np.zeros((0, 0), np.float32), [])
-    )
     made: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     cursor = 0
     for d, sentence_vectors in zip(todo, fresh_sentences, strict=True):

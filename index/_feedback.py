@@ -3,7 +3,7 @@
 A folder index keeps them in ``DIR/feedback.jsonl`` beside ``CURRENT`` (never inside a
 version folder, so ``qa index`` again keeps them); a PostgreSQL index keeps them as rows of
 ``qa_feedback``, a table that building the index never drops. A record is any JSON object;
-what it holds is the caller's business (:mod:`qa._feedback`).
+what it holds is the caller's business (:mod:`ui._votes`).
 
 Several servers may append at once. In a folder, appends take ``DIR/.feedback.lock`` (an
 ``flock``, not the writer lock: a long build must not hold votes up) and write one whole line

@@ -31,7 +31,7 @@ from ._remove import remove_sources
 from ._store import _current_name, open_store, read_manifest
 
 if TYPE_CHECKING:
-    import psycopg
+    import psycopg_pool
 
 
 class IndexLocation(Protocol):
@@ -172,7 +172,8 @@ class PgIndex:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._conn: psycopg.Connection[Any] | None = None  # for version(), opened once
+        # For version(): a small pool, made on the first call, shared by the threads asking.
+        self._pool: psycopg_pool.ConnectionPool[Any] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -182,29 +183,37 @@ class PgIndex:
 
     def version(self) -> str:
         """The ``version`` row of ``qa_meta``, new with every committed write."""
-        from ._pg import _psycopg, connect, read_version
+        from ._pg import _psycopg, first_line, read_version
+        from ._pg_pool import close_pool_when_collected, open_pool, pooled_failure
 
         errors = _psycopg()
         with self._lock:
-            for attempt in (0, 1):
-                if self._conn is None or self._conn.closed or self._conn.broken:
-                    self._conn = connect(self.url)
-                try:
-                    return read_version(self._conn)
-                except errors.OperationalError as exc:
-                    self._conn.close()  # the server restarted: connect again, once
-                    if attempt:
-                        raise DatabaseError(
-                            f"the database at {self.where} failed a query "
-                            f"({str(exc).strip()[:120]}); check that the server is running"
-                        ) from exc
+            if self._pool is None:
+                self._pool = open_pool(self.url, max_size=2, vectors=False, workers=1)
+                close_pool_when_collected(self, self._pool)
+            pool = self._pool
+        for attempt in (0, 1):
+            try:
+                with pool.connection() as conn:
+                    return read_version(conn)
+            except errors.OperationalError as exc:
+                pooled = pooled_failure(exc, self.where)
+                if pooled is not None:
+                    raise pooled from exc
+                if attempt:
+                    raise DatabaseError(
+                        f"the database at {self.where} failed a query "
+                        f"({first_line(exc)}); check that the server is running"
+                    ) from exc
+                pool.check()  # the server restarted: drop the dead connections, ask again
         raise AssertionError("unreachable")
 
     def close(self) -> None:
-        """Close the connection :meth:`version` keeps."""
+        """Close the connections :meth:`version` keeps."""
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
 
     def open(self) -> SearchStore:
         """Connect to the database; searches query it live."""

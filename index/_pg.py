@@ -15,9 +15,11 @@ The words in ``terms`` come from :func:`index.terms`, the same stemmer and stop 
 BM25 side of the FAISS store, and keyword search ranks the full-text matches by the same
 BM25 formula in SQL: both backends rank keyword hits alike.
 
-Readers query the database live (no copy of the vectors in memory); documents are cached by
-their row id, which is never reused, so a cache entry can never go stale. Writers
-(:mod:`index._pg_build`) change the tables in one transaction under an advisory lock.
+Readers query the database live (no copy of the vectors in memory) through a pool of
+connections (psycopg_pool), so searches from several threads run at the same time, each on a
+connection of its own; documents are cached by their row id, which is never reused, so a
+cache entry can never go stale. Writers (:mod:`index._pg_build`) change the tables in one
+transaction under an advisory lock.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -41,6 +44,7 @@ from ._store import FORMAT_VERSION, Manifest, SourceInfo, check_analyzer
 
 if TYPE_CHECKING:
     import psycopg
+    import psycopg_pool
 
 T = TypeVar("T")
 
@@ -229,6 +233,21 @@ def tsquery_any(query_terms: Sequence[str]) -> str:
     return " | ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in unique)
 
 
+def keyword_query(
+    query_terms: Sequence[str], k: int, *, sources: Sequence[str] | None = None
+) -> tuple[str, dict[str, Any]] | None:
+    """The BM25 SQL of a keyword search for the (stemmed) terms and its parameters, or None
+    when no term is left to search for."""
+    words = [t for t in query_terms if t]
+    text = tsquery_any(words)
+    if not text:
+        return None
+    params: dict[str, Any] = {"terms": words, "any": text, "k": k, "k1": K1, "b": B}
+    if sources is None:
+        return _BM25_SQL, params  # the same k1 and b as the folder store
+    return _BM25_SOURCES_SQL, {**params, "sources": _names(sources)}
+
+
 @dataclass(frozen=True)
 class _Cached:
     document: Document
@@ -241,27 +260,31 @@ class PgStore:
 
     Dense search is pgvector's HNSW over cosine distance; keyword search is PostgreSQL full
     text search (``tsvector`` with a GIN index), ranked by BM25 computed in SQL. The store is
-    safe to share between threads: one connection, used under a lock.
+    safe to share between threads: each query takes a connection of the pool for itself, so
+    threads search at the same time; the caches are guarded by a lock.
     """
 
-    def __init__(self, url: str, conn: psycopg.Connection[Any]) -> None:
+    def __init__(self, url: str, pool: psycopg_pool.ConnectionPool[Any]) -> None:
         self.url = url
-        self._conn = conn
+        from ._pg_pool import close_pool_when_collected
+
+        self._pool = pool
+        close_pool_when_collected(self, pool)
         self._lock = threading.RLock()
         self._documents: dict[int, _Cached] = {}
         # Source name -> id of its cached document, for lookups by document.
         self._by_source: dict[str, int] = {}
         self._spans: dict[int, tuple[int, int, int]] = {}  # passage id -> document id, span
-        self._ef = 0
         self._closed = False
-        self._ensure_ef(EF_SEARCH)
         # Tables written by older versions lack the newer columns until the next build.
         present = {
             row[0]
-            for row in conn.execute(
-                "SELECT column_name FROM information_schema.columns"
-                " WHERE table_name = 'qa_documents' AND table_schema = current_schema()"
-            ).fetchall()
+            for row in self._run(
+                lambda conn: conn.execute(
+                    "SELECT column_name FROM information_schema.columns"
+                    " WHERE table_name = 'qa_documents' AND table_schema = current_schema()"
+                ).fetchall()
+            )
         }
         self._fetch = _FETCH
         for column in ADDED_COLUMNS:
@@ -273,53 +296,57 @@ class PgStore:
 
     # -- connection --------------------------------------------------------------------------
 
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        # A connection of the pool for one piece of work, returned to it afterwards.
+        with self._pool.connection() as conn:
+            yield conn
+
     def _run(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
         psycopg = _psycopg()
-        with self._lock:
+        for attempt in (0, 1):
             if self._closed:
                 raise DatabaseError(
                     f"the connection to {self.path} is closed; load the index again"
                 )
-            for attempt in (0, 1):
-                try:
-                    return work(self._conn)
-                except psycopg.errors.UndefinedTable as exc:
-                    raise IndexNotFoundError(
-                        f"the index in {self.path} is gone; "
-                        f"rebuild it with `qa index PATH... --store URL`"
-                    ) from exc
-                except psycopg.OperationalError as exc:
-                    # The server restarted or the connection dropped: reconnect once.
-                    if attempt or (not self._conn.closed and not self._conn.broken):
-                        raise DatabaseError(
-                            f"the database at {self.path} failed a query ({first_line(exc)}); "
-                            "check that the server is running"
-                        ) from exc
-                    self._conn = connect(self.url)
-                    register_vector(self._conn, self.url)
-                    ef, self._ef = self._ef, 0
-                    self._ensure_ef(ef)
-                except psycopg.Error as exc:  # any other driver error: one line with the fix
-                    raise DatabaseError(
-                        f"the database at {self.path} refused a query ({first_line(exc)}); "
-                        "check the server's log, or rebuild the index with `qa index ... "
-                        "--store URL --force` if its tables were changed by hand"
-                    ) from exc
+            try:
+                with self._connection() as conn:
+                    try:
+                        return work(conn)
+                    except psycopg.OperationalError:
+                        if attempt or not (conn.closed or conn.broken):
+                            raise
+                # The server restarted or dropped the connection: the pool drops the dead
+                # connections it holds, and the work runs once more on a new one.
+                self._pool.check()
+            except psycopg.errors.UndefinedTable as exc:
+                raise IndexNotFoundError(
+                    f"the index in {self.path} is gone; "
+                    f"rebuild it with `qa index PATH... --store URL`"
+                ) from exc
+            except psycopg.OperationalError as exc:
+                from ._pg_pool import pooled_failure
+
+                pooled = pooled_failure(exc, self.path)
+                if pooled is not None:
+                    raise pooled from exc
+                raise DatabaseError(
+                    f"the database at {self.path} failed a query ({first_line(exc)}); "
+                    "check that the server is running"
+                ) from exc
+            except psycopg.Error as exc:  # any other driver error: one line with the fix
+                raise DatabaseError(
+                    f"the database at {self.path} refused a query ({first_line(exc)}); "
+                    "check the server's log, or rebuild the index with `qa index ... "
+                    "--store URL --force` if its tables were changed by hand"
+                ) from exc
         raise AssertionError("unreachable")
 
-    def _ensure_ef(self, k: int) -> None:
-        if k <= self._ef:
-            return
-        ef = min(max(k, EF_SEARCH), EF_SEARCH_MAX)
-        with self._lock:
-            self._conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(ef),))
-            self._ef = ef
-
     def close(self) -> None:
-        """Close the database connection (searches then raise :class:`DatabaseError`)."""
+        """Close the pool's connections (searches then raise :class:`DatabaseError`)."""
         with self._lock:
             self._closed = True
-            self._conn.close()
+        self._pool.close()
 
     # -- the SearchStore interface -----------------------------------------------------------
 
@@ -476,7 +503,8 @@ class PgStore:
                 ).fetchall()
             if k > EF_SEARCH_MAX:  # more than HNSW can return: score every passage
                 return conn.execute(_DENSE_EXACT_SQL, {"v": query, "k": k}).fetchall()
-            self._ensure_ef(k)
+            if k > EF_SEARCH:  # HNSW returns at most ef_search rows: for this search only
+                conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(k),))
             return conn.execute(
                 "SELECT id, document, start_char, end_char, 1 - (embedding <=> %(v)s)"
                 " FROM qa_passages ORDER BY embedding <=> %(v)s LIMIT %(k)s",
@@ -494,14 +522,10 @@ class PgStore:
         frequencies stay those of the whole index.
         """
         words = [t for t in query_terms if t]
-        text = tsquery_any(words)
-        if not text:
+        query = keyword_query(words, k, sources=sources)
+        if query is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        params = {"terms": words, "any": text, "k": k, "k1": K1, "b": B}  # as the folder store
-        sql = _BM25_SQL
-        if sources is not None:
-            params["sources"] = _names(sources)
-            sql = _BM25_SOURCES_SQL
+        sql, params = query
 
         def search(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
             return conn.execute(sql, params).fetchall()
@@ -670,8 +694,11 @@ def _snapshot(
     return run
 
 
-def open_pg_store(url: str) -> PgStore:
-    """Open the index in the PostgreSQL database at ``url`` (``postgresql://...``)."""
+def open_pg_store(url: str, *, pool_size: int | None = None) -> PgStore:
+    """Open the index in the PostgreSQL database at ``url`` (``postgresql://...``), searched
+    through a pool of at most ``pool_size`` connections (:data:`index._pg_pool.POOL_SIZE`)."""
+    from ._pg_pool import POOL_SIZE, open_pool
+
     conn = connect(url)
     try:
         meta = read_meta(conn)
@@ -693,9 +720,13 @@ def open_pg_store(url: str) -> PgStore:
             meta.get("analyzer", LEGACY_ANALYZER), f"the index in {redact(url)}", "--store URL"
         )
         register_vector(conn, url)
-        return PgStore(url, conn)
-    except BaseException:
+    finally:
         conn.close()
+    pool = open_pool(url, max_size=pool_size or POOL_SIZE, reached=True)
+    try:
+        return PgStore(url, pool)
+    except BaseException:
+        pool.close()
         raise
 
 

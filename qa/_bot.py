@@ -12,19 +12,14 @@ from typing import Literal
 import numpy as np
 
 from index import (
-    DEFAULT_BACKEND,
     Document,
     Embedder,
     ModelMismatchError,
     QuestionError,
-    SearchStore,
-    canonical_model_name,
-    is_database_url,
     load_embedder,
-    location_label,
-    open_pg_store,
-    open_store,
+    open_index,
 )
+from index.parts import DEFAULT_BACKEND, SearchStore, canonical_model_name, location_label
 
 from ._answer_model import AnswerModel, load_answer_model
 from ._evidence import (
@@ -506,7 +501,7 @@ def load(
     :func:`index.load_embedder`); the default, ONNX fp32 where the model allows, gives the
     same vectors as torch, so results do not depend on the backend an index was built with.
     """
-    store: SearchStore = open_pg_store(str(path)) if is_database_url(path) else open_store(path)
+    store = open_index(path).open()
     if threshold is None:
         # A threshold calibrated for this index and model (``qa calibrate``) wins.
         from ._calibrate import load_calibration

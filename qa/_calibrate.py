@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from index import QAError, read_setting, write_setting
+from index import QAError
+from index.parts import read_setting, write_setting
 
 from ._bot import Bot
 from ._eval import EvalReport, QuestionResult, evaluate

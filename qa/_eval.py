@@ -19,14 +19,16 @@ from pathlib import Path
 import numpy as np
 
 from index import (
-    ANALYZER,
     ChunkingOptions,
     Embedder,
     IndexCorruptError,
     IndexNotFoundError,
+    build_index,
+)
+from index.parts import (
+    ANALYZER,
     SearchStore,
     build_from_documents,
-    build_index,
     canonical_model_name,
     read_manifest,
 )
@@ -226,7 +228,7 @@ def evaluate(
     prime_sentences = (
         answers and not stored and len(questions) * _SENTENCES_PER_ANSWER > len(sentences) // 4
     )
-    memo = _MemoEmbedder(
+    memo = MemoEmbedder(
         bot.embedder, size=len(questions) + (len(sentences) if prime_sentences else 0) + 4096
     )
     memo.prime([clean_question(q.text) for q in questions], progress=progress)
@@ -386,7 +388,7 @@ def _cache_key(store: SearchStore) -> str:
     return f"{store.manifest.model}|{digest.hexdigest()}"
 
 
-class _MemoEmbedder:
+class MemoEmbedder:
     """An embedder that remembers its last few thousand vectors (same model, same output)."""
 
     def __init__(self, inner: Embedder, *, size: int = 4096) -> None:

@@ -13,7 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from index import Document, Embedder, SearchStore, terms
+from index import Document, Embedder
+from index.parts import SearchStore, terms
 
 from ._answer_model import SENTENCE_FEATURES
 from ._answer_type import expectation

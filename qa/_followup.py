@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from index import SearchStore, terms
+from index.parts import SearchStore, terms
 
 from ._evidence import Candidates, TermWeights
 from ._meta import metadata_kind

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index import terms
+from index.parts import terms
 
 from ._types import Passage
 

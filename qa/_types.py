@@ -43,10 +43,3 @@ class Answer:
     #: For a follow-up question: the text it was searched as, with the earlier questions it
     #: leans on (None: searched as asked).
     searched_as: str | None = None
-
-    @property
-    def markdown(self) -> str:
-        """The answer as Markdown, document text escaped, quotes highlighted in their passage."""
-        from ._render import answer_markdown
-
-        return answer_markdown(self)

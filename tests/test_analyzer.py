@@ -10,8 +10,12 @@ import pytest
 
 import index
 import qa
-from index import ANALYZER, build_index, open_store, terms
+from index import build_index
+from index._lexical import ANALYZER, terms
+from index._pg import open_pg_store
+from index._pg_build import build_pg_index
 from index._read import decode_text
+from index._store import open_store
 from tests.fakes import FakeEmbedder
 
 PROSE = (
@@ -161,8 +165,8 @@ def test_explain_prints_without_building(
 
 def test_postgres_records_the_analyzer_and_refuses_another(pg_url: str, tmp_path: Path) -> None:
     (tmp_path / "cafe.txt").write_text(PROSE, encoding="utf-8")
-    index.build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder())
-    store = index.open_pg_store(pg_url)
+    build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder())
+    store = open_pg_store(pg_url)
     assert store.manifest.analyzer == ANALYZER
     ids, _ = store.keyword(terms(unicodedata.normalize("NFD", "caf\u00e9")), 3)
     assert len(ids) == 1
@@ -171,10 +175,10 @@ def test_postgres_records_the_analyzer_and_refuses_another(pg_url: str, tmp_path
     conn.execute("DELETE FROM qa_meta WHERE key = 'analyzer'")  # as an older qa wrote it
     conn.close()
     with pytest.raises(qa.IndexCorruptError, match=r"keyword analyzer .*--store URL"):
-        index.open_pg_store(pg_url)
-    report = index.build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder())
+        open_pg_store(pg_url)
+    report = build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder())
     assert report.embedded == report.passages > 0  # rebuilt whole
-    assert index.open_pg_store(pg_url).manifest.analyzer == ANALYZER
+    assert open_pg_store(pg_url).manifest.analyzer == ANALYZER
 
 
 def test_postgres_keeps_keep_all_for_rebuilds(pg_url: str, tmp_path: Path) -> None:
@@ -189,9 +193,9 @@ def test_postgres_keeps_keep_all_for_rebuilds(pg_url: str, tmp_path: Path) -> No
         assert row is not None
         return str(row[0])
 
-    index.build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder(), keep_all=True)
+    build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder(), keep_all=True)
     assert "Opening Times" in indexed()
-    index.build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder())
+    build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder())
     assert "Opening Times" in indexed()
-    index.build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder(), keep_all=False)
+    build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder(), keep_all=False)
     assert "Opening Times" not in indexed()

@@ -11,8 +11,10 @@ import pytest
 
 import index
 import qa
-from index import build_index, open_store
+from index import build_index
+from index._store import open_store
 from tests.fakes import FakeEmbedder
+from ui._render import answer_markdown
 from ui.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -93,7 +95,7 @@ def test_odd_but_valid_questions_get_an_answer(name: str, tea_index: Path) -> No
     for quote in answer.quotes:
         assert text[quote.start : quote.end] == quote.text
     assert not any(0xD800 <= ord(c) <= 0xDFFF or ord(c) < 32 for c in answer.question)
-    assert answer.markdown  # renders
+    assert answer_markdown(answer)  # renders
 
 
 def test_questions_through_the_cli(tea_index: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import index
 import qa
 from index import build_index
+from index._uploads import MAX_NAME_BYTES, check_upload, safe_upload_name
 from tests.fakes import FakeEmbedder
 from ui._uploads import Library, safe_name
 
@@ -51,10 +52,10 @@ def test_page_upload_names_stay_inside_the_folder(name: str) -> None:
 @given(name=NAMES)
 @settings(max_examples=500, deadline=None)
 def test_safe_upload_name_stays_inside_the_folder(name: str) -> None:
-    clean = index.safe_upload_name(name)
+    clean = safe_upload_name(name)
     _inside(clean)
-    assert len(clean.encode("utf-8")) <= index.MAX_NAME_BYTES
-    assert index.safe_upload_name(clean) == clean, "cleaning twice changes nothing"
+    assert len(clean.encode("utf-8")) <= MAX_NAME_BYTES
+    assert safe_upload_name(clean) == clean, "cleaning twice changes nothing"
 
 
 def _inside(clean: str) -> None:
@@ -74,7 +75,7 @@ def _inside(clean: str) -> None:
 def test_cleaned_names_can_be_written(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     # The file system limits a name to 255 bytes, not characters.
     folder = tmp_path_factory.mktemp("up")
-    clean = index.safe_upload_name(name)
+    clean = safe_upload_name(name)
     (folder / clean).write_bytes(b"x")
     (folder / f".{clean}.12345678.tmp").write_bytes(b"x")  # the temporary name used on the way
     assert sorted(p.parent for p in folder.iterdir()) == [folder, folder]
@@ -137,15 +138,15 @@ def test_unsupported_and_oversized_uploads_are_refused(library: Library, tmp_pat
 
 
 def test_check_upload() -> None:
-    assert index.check_upload("../../Report.PDF", 1000) == "Report.pdf"
-    assert index.check_upload("C:\\docs\\notes.md", 10) == "notes.md"
+    assert check_upload("../../Report.PDF", 1000) == "Report.pdf"
+    assert check_upload("C:\\docs\\notes.md", 10) == "notes.md"
     for name in ("x.exe", "x", "x.txt.sh", "x.txt\u202egnp.exe", ".txt"):
         with pytest.raises(qa.DocumentError, match="unsupported file type"):
-            index.check_upload(name, 10)
+            check_upload(name, 10)
     with pytest.raises(qa.DocumentError, match=r"200\.0 MB is over the 50 MB limit"):
-        index.check_upload("big.txt", 200_000_000)
+        check_upload("big.txt", 200_000_000)
     with pytest.raises(qa.DocumentError, match=r"over the 0\.001 MB limit"):
-        index.check_upload("big.txt", 1001, max_bytes=1000)
+        check_upload("big.txt", 1001, max_bytes=1000)
 
 
 def test_supported_types_are_the_reader_types() -> None:

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 import qa
-from index import _store, build_from_documents, open_store, parse_document
+from index import _store, parse_document
+from index._build import build_from_documents
+from index._store import open_store
 from tests.fakes import FakeEmbedder
 
 WORDS = [

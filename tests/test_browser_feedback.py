@@ -17,6 +17,7 @@ import qa
 from tests.browser_support import CHROMIUM_ARGS, ensure_chromium, free_port
 from tests.fakes import FakeEmbedder
 from tests.test_feedback import make_corpus
+from ui import _votes as votes
 from ui._uploads import Library
 from ui.app import start
 
@@ -94,7 +95,7 @@ def _ask(page: Any, question: str) -> Any:
 
 
 def _votes(folder: Path) -> list[dict[str, Any]]:
-    return qa.load_feedback(folder)
+    return votes.load_feedback(folder)
 
 
 def test_thumbs_down_then_up_are_stored_with_the_answer(

@@ -12,9 +12,11 @@ import index
 import qa
 import qa._bot
 import qa._calibrate
-from index import Document, build_from_documents
+from index import Document
+from index._build import build_from_documents
 from qa._eval import QuestionResult
 from qa._meta import metadata_kind, residual_terms
+from qa._tradeoff import tradeoff
 from tests.fakes import FakeEmbedder
 from ui.cli import main
 
@@ -64,7 +66,7 @@ def test_tradeoff_counts_refusals_and_wrong_answers() -> None:
         _result(0.3),
         _result(0.2, unanswerable=True),
     ]
-    low, high = qa.tradeoff(results, [0.0, 0.5])
+    low, high = tradeoff(results, [0.0, 0.5])
     assert (low.refused, low.refused_answerable, low.wrong) == (0.0, 0.0, 0.5)
     assert high.refused == 0.5 and high.refused_answerable == pytest.approx(1 / 3)
     assert high.wrong == 0.5  # of the two answered, the 0.8 one quotes the wrong sentence

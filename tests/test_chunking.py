@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from index import ChunkingOptions, chunk_document, content_paragraphs
+from index import ChunkingOptions
+from index._chunk import chunk_document
+from index._clean import content_paragraphs
 from tests.conftest import CORPUS, require_shared
 from tests.fakes import FakeEmbedder
 

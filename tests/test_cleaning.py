@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.cleaning import DATA, labelled_files, score_file, summary
-from index import content_paragraphs, explain_cleaning
+from index._clean import content_paragraphs, explain_cleaning
 
 FILES = labelled_files()
 

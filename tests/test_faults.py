@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-import index
 import qa
-from index import build_index, open_store
+from index import build_index
+from index._remove import remove_source
+from index._store import open_store
 from tests.fakes import FakeEmbedder
 from tests.reliability_child import HOOKS, write_docs
 
@@ -274,7 +275,7 @@ def test_second_writer_waits_or_fails_clearly(built: Path, tmp_path: Path) -> No
         with pytest.raises(qa.IndexLockedError, match="another process is writing"):
             build_index([tmp_path / "docs"], built, embedder=FakeEmbedder(), lock_timeout=0.3)
         with pytest.raises(qa.IndexLockedError):
-            index.remove_source(built, "doc-000.txt", lock_timeout=0.3)
+            remove_source(built, "doc-000.txt", lock_timeout=0.3)
         assert _snapshot(built) == before
         # With time to wait, the second writer goes ahead once the first is done.
         more = tmp_path / "more"

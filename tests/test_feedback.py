@@ -14,8 +14,13 @@ import pytest
 
 import index
 import qa
-from qa._feedback import evaluation_rows
+from index._feedback import append_feedback
+from index._originals import read_original
+from index._pg_build import build_pg_index
+from index._store import open_store
 from tests.fakes import FakeEmbedder
+from ui import _votes as votes
+from ui._votes import evaluation_rows
 from ui.cli import main
 
 FACTS = [
@@ -73,10 +78,10 @@ def test_records_survive_a_rebuild_and_a_torn_last_line(
     bot = qa.load(built, embedder=fake_embedder)
     answer = bot.ask(_question("lamp"))
     assert answer.found
-    record = qa.feedback_record(answer, vote="up", mode="hybrid", k=5, threshold=bot.threshold)
-    qa.record_feedback(built, record)
+    record = votes.feedback_record(answer, vote="up", mode="hybrid", k=5, threshold=bot.threshold)
+    votes.record_feedback(built, record)
     index.build_index([corpus], built, embedder=fake_embedder)  # `qa index` again
-    stored = qa.load_feedback(built)
+    stored = votes.load_feedback(built)
     assert stored == [record]
     quote = stored[0]["quotes"][0]
     # Offsets point into the indexed text, and the time and the vote are there.
@@ -86,25 +91,25 @@ def test_records_survive_a_rebuild_and_a_torn_last_line(
     # the next record starts on a line of its own.
     with (built / "feedback.jsonl").open("ab") as fh:
         fh.write(b'{"vote": "do')
-    assert qa.load_feedback(built) == [record]
-    qa.record_feedback(built, {**record, "vote": "down"})
-    assert [r["vote"] for r in qa.load_feedback(built)] == ["up", "down"]
+    assert votes.load_feedback(built) == [record]
+    votes.record_feedback(built, {**record, "vote": "down"})
+    assert [r["vote"] for r in votes.load_feedback(built)] == ["up", "down"]
 
 
 def test_a_damaged_line_is_reported_with_its_place(built: Path) -> None:
     (built / "feedback.jsonl").write_text('{"vote": "up"}\nnot json\n', encoding="utf-8")
     with pytest.raises(qa.IndexCorruptError, match=r"feedback.jsonl:2"):
-        qa.load_feedback(built)
+        votes.load_feedback(built)
 
 
 def test_feedback_needs_an_index(tmp_path: Path) -> None:
     with pytest.raises(qa.IndexNotFoundError):
-        qa.record_feedback(tmp_path / "nothing", {"vote": "up"})
+        votes.record_feedback(tmp_path / "nothing", {"vote": "up"})
 
 
 def _append_many(location: str, worker: int, n: int) -> None:
     for i in range(n):
-        index.append_feedback(location, {"worker": worker, "i": i, "pad": "x" * (i * 97 % 5000)})
+        append_feedback(location, {"worker": worker, "i": i, "pad": "x" * (i * 97 % 5000)})
 
 
 def test_concurrent_writers_lose_and_corrupt_nothing(built: Path) -> None:
@@ -115,7 +120,7 @@ def test_concurrent_writers_lose_and_corrupt_nothing(built: Path) -> None:
     for p in workers:
         p.join(timeout=120)
         assert p.exitcode == 0
-    records = qa.load_feedback(built)
+    records = votes.load_feedback(built)
     assert sorted((r["worker"], r["i"]) for r in records) == [
         (w, i) for w in range(4) for i in range(40)
     ]
@@ -123,7 +128,7 @@ def test_concurrent_writers_lose_and_corrupt_nothing(built: Path) -> None:
 
 def _record(bot: qa.Bot, name: str, vote: str, *, passage: int | None = None) -> dict[str, Any]:
     answer = bot.ask(_question(name))
-    return qa.feedback_record(answer, vote=vote, mode="hybrid", k=5, passage=passage)  # type: ignore[arg-type]
+    return votes.feedback_record(answer, vote=vote, mode="hybrid", k=5, passage=passage)  # type: ignore[arg-type]
 
 
 def test_mapping_from_votes_to_labels(built: Path, fake_embedder: FakeEmbedder) -> None:
@@ -135,8 +140,8 @@ def test_mapping_from_votes_to_labels(built: Path, fake_embedder: FakeEmbedder) 
     cleared = [_record(bot, "ferry", "up"), _record(bot, "ferry", "cleared")]
     # A refusal: the fake model's threshold answers nearly anything, so make one.
     refused = dataclasses.replace(bot.ask("Zebra quantum saxophone?"), found=False, quotes=())
-    refusal_up = qa.feedback_record(refused, vote="up", mode="hybrid", k=5)
-    refusal_down = qa.feedback_record(refused, vote="down", mode="hybrid", k=5)
+    refusal_up = votes.feedback_record(refused, vote="up", mode="hybrid", k=5)
+    refusal_down = votes.feedback_record(refused, vote="down", mode="hybrid", k=5)
     rows, left_out = evaluation_rows([up, down, marked, *changed, *cleared, refusal_up])
     by_q = {r["q"]: r for r in rows}
     assert by_q[up["question"]]["evidence"] == [q["text"] for q in up["quotes"]]
@@ -149,18 +154,18 @@ def test_mapping_from_votes_to_labels(built: Path, fake_embedder: FakeEmbedder) 
     assert left_out == 1
     # A refusal voted down names no evidence: left out.
     assert evaluation_rows([refusal_down]) == ([], 1)
-    with pytest.raises(qa.FeedbackError):
-        qa.feedback_record(refused, vote="answers", mode="hybrid", k=5)
+    with pytest.raises(votes.FeedbackError):
+        votes.feedback_record(refused, vote="answers", mode="hybrid", k=5)
 
 
 def _vote_on_everything(bot: qa.Bot, location: str | Path) -> None:
     # Ten answers liked, one passage marked, three wrong answers, one refusal agreed with.
     for name, _ in FACTS[:10]:
-        qa.record_feedback(location, _record(bot, name, "up"))
-    qa.record_feedback(location, _record(bot, "library", "answers", passage=0))
+        votes.record_feedback(location, _record(bot, name, "up"))
+    votes.record_feedback(location, _record(bot, "library", "answers", passage=0))
     for question in ("Zebra quantum saxophone?", "Ferry timetable in winter?", "Harbour tax?"):
-        qa.record_feedback(
-            location, qa.feedback_record(bot.ask(question), vote="down", mode="hybrid", k=5)
+        votes.record_feedback(
+            location, votes.feedback_record(bot.ask(question), vote="down", mode="hybrid", k=5)
         )
 
 
@@ -185,23 +190,23 @@ def test_export_then_eval_and_calibrate_read_it(
 
 
 def test_export_without_feedback_says_what_to_do(built: Path, tmp_path: Path) -> None:
-    with pytest.raises(qa.FeedbackError, match="vote on answers"):
-        qa.export_feedback(built, tmp_path / "x.jsonl")
+    with pytest.raises(votes.FeedbackError, match="vote on answers"):
+        votes.export_feedback(built, tmp_path / "x.jsonl")
     assert main(["feedback", "export", "--index", str(built), "--out", str(tmp_path / "x")]) == 2
 
 
 def test_pdf_original_kept_checked_and_pruned(
     built: Path, corpus: Path, fake_embedder: FakeEmbedder
 ) -> None:
-    store = index.open_store(built)
+    store = open_store(built)
     pdf = store.document("tides.pdf")
-    data = index.read_original(built, pdf)
+    data = read_original(built, pdf)
     assert data == (corpus / "tides.pdf").read_bytes()
     assert len(pdf.page_starts) == 3
-    assert index.read_original(built, store.document("lamp.txt")) is None  # text: no copy
+    assert read_original(built, store.document("lamp.txt")) is None  # text: no copy
     kept = built / "originals" / f"{pdf.sha256}.pdf"
     kept.write_bytes(b"%PDF-damaged")
-    assert index.read_original(built, pdf) is None  # a damaged copy is never served
+    assert read_original(built, pdf) is None  # a damaged copy is never served
     (corpus / "tides.pdf").unlink()
     index.build_index([corpus], built, embedder=fake_embedder)
     assert not kept.exists()
@@ -212,25 +217,23 @@ def test_postgres_feedback_survives_a_rebuild_and_exports(
     pg_url: str, corpus: Path, tmp_path: Path
 ) -> None:
     embedder = FakeEmbedder()
-    index.build_pg_index([corpus], pg_url, embedder=embedder)
+    build_pg_index([corpus], pg_url, embedder=embedder)
     bot = qa.load(pg_url, embedder=embedder)
-    assert qa.load_feedback(pg_url) == []
+    assert votes.load_feedback(pg_url) == []
     _vote_on_everything(bot, pg_url)
     # Another model (asked for with force) drops and rebuilds the index's tables; votes stay.
-    index.build_pg_index(
-        [corpus], pg_url, embedder=FakeEmbedder(name="other", dimension=32), force=True
-    )
-    stored = qa.load_feedback(pg_url)
+    build_pg_index([corpus], pg_url, embedder=FakeEmbedder(name="other", dimension=32), force=True)
+    stored = votes.load_feedback(pg_url)
     assert len(stored) == 14 and stored[0]["vote"] == "up"
     out = tmp_path / "pg-eval.jsonl"
     assert main(["feedback", "export", "--store", pg_url, "--out", str(out)]) == 0
     assert len(qa.load_dataset(out, need_corpus=False).questions) >= 12
     pdf = qa.load(pg_url, embedder=FakeEmbedder(name="other", dimension=32)).store
     document = pdf.document("tides.pdf")
-    assert index.read_original(pg_url, document) == (corpus / "tides.pdf").read_bytes()
+    assert read_original(pg_url, document) == (corpus / "tides.pdf").read_bytes()
     os.remove(corpus / "tides.pdf")
-    index.build_pg_index([corpus], pg_url, embedder=FakeEmbedder(name="other", dimension=32))
-    assert index.read_original(pg_url, document) is None
+    build_pg_index([corpus], pg_url, embedder=FakeEmbedder(name="other", dimension=32))
+    assert read_original(pg_url, document) is None
 
 
 @pytest.mark.slow
@@ -279,7 +282,7 @@ def test_an_uploaded_pdf_is_kept_for_its_citations(
     assert not (built / "originals" / f"{_sha(fresh)}.pdf").exists()
     assert library.add([fresh]).added == ("uploads/fresh.pdf",)
     document = library.bot.store.document("uploads/fresh.pdf")
-    assert index.read_original(built, document) == fresh.read_bytes()
+    assert read_original(built, document) == fresh.read_bytes()
 
 
 def _sha(path: Path) -> str:

@@ -14,6 +14,7 @@ from qa._followup import FollowupOptions, leaning_cue, own_terms, resolve
 from tests.conftest import REPO
 from tests.fakes import FakeEmbedder
 from ui._history import previous_questions
+from ui._render import escape
 from ui._uploads import Library
 from ui.app import chat_function
 
@@ -179,7 +180,7 @@ def test_defaults_are_the_fitted_options() -> None:
 
 
 def test_previous_questions_read_gradio_history() -> None:
-    escaped = qa._render.escape("What is (the) *Eddystone* Lighthouse?")
+    escaped = escape("What is (the) *Eddystone* Lighthouse?")
     history = [
         {"role": "user", "content": [{"type": "text", "text": escaped}]},
         {"role": "assistant", "content": [{"type": "text", "text": "> quote"}]},

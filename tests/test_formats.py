@@ -21,6 +21,12 @@ import pytest
 import index
 import index._ocr
 import qa
+from index._build import build_from_documents
+from index._locations import location_label
+from index._pg import open_pg_store
+from index._pg_build import build_pg_from_documents
+from index._store import open_store
+from index._uploads import check_upload
 from tests.documents import FACTS, MAKERS, make_scanned_pdf
 from tests.fakes import FakeEmbedder
 
@@ -93,14 +99,14 @@ def test_each_format_is_quoted_with_its_place(name: str, fake_index: Path, docs:
     quote = _quote_for(_ask(fake_index, question), name, words)
     assert quote["location"] == location
     # Offsets point into the indexed text, which the store keeps.
-    store = index.open_store(fake_index)
+    store = open_store(fake_index)
     doc = next(d for d in store.documents if d.source == name)
     assert doc.text[quote["start"] : quote["end"]] == quote["text"]
     assert doc.kind == Path(name).suffix[1:]
 
 
 def test_locations_survive_the_store(fake_index: Path) -> None:
-    store = index.open_store(fake_index)
+    store = open_store(fake_index)
     by_source = {d.source: d for d in store.documents}
     deck = by_source["orchard.pptx"]
     assert [label for _, label in deck.locations] == ["slide 1", "slide 2", "slide 3"]
@@ -118,8 +124,8 @@ def test_word_tables_and_headings(docs: Path) -> None:
     labels = [label for _, label in doc.locations]
     assert labels == ["The Harbour", "Chapter 1: The Keeper", "Chapter 2: The Storm"]
     keeper = doc.text.index("Every evening")
-    assert index.location_label(doc, keeper) == "Chapter 1: The Keeper, paragraph 2"
-    assert index.location_label(doc, doc.text.index("Chapter 1")) == "Chapter 1: The Keeper"
+    assert location_label(doc, keeper) == "Chapter 1: The Keeper, paragraph 2"
+    assert location_label(doc, doc.text.index("Chapter 1")) == "Chapter 1: The Keeper"
 
 
 def test_rtf_decodes_escapes_and_drops_markup(docs: Path) -> None:
@@ -175,7 +181,7 @@ def test_bad_files_get_a_one_line_error(name: str, tmp_path: Path, docs: Path) -
 
 def test_uploads_accept_the_new_types() -> None:
     for name in ("Report.DOCX", "deck.pptx", "book.epub", "notes.odt", "old.rtf"):
-        assert index.check_upload(name, 1000) == name.rsplit(".", 1)[0] + "." + (
+        assert check_upload(name, 1000) == name.rsplit(".", 1)[0] + "." + (
             name.rsplit(".", 1)[1].lower()
         )
 
@@ -266,7 +272,7 @@ def test_a_scanned_page_is_read_by_ocr_and_marked(tmp_path: Path) -> None:
     out = tmp_path / "idx"
     child = _qa("index", str(docs), "--out", str(out), "--chunk-tokens", "30", "--quiet")
     assert child.returncode == 0, child.stderr
-    doc = index.open_store(out).documents[0]
+    doc = open_store(out).documents[0]
     assert doc.ocr_pages == (2,) and len(doc.page_starts) == 2
     page_two = doc.text[doc.page_starts[1] :]
     assert "forty-two ships" in page_two and "harbour" in page_two  # read off the picture
@@ -345,19 +351,19 @@ def _check_places(store: Any) -> None:
     assert [label for _, label in by_source["orchard.pptx"].locations][-1] == "slide 3"
     scan = by_source["scan.pdf"]
     assert scan.ocr_pages == (2,)
-    assert index.location_label(scan, scan.text.index("scanned")) == "page 2 (OCR)"
-    assert index.location_label(scan, 3) == "page 1"
+    assert location_label(scan, scan.text.index("scanned")) == "page 2 (OCR)"
+    assert location_label(scan, 3) == "page 1"
 
 
 def test_the_folder_store_keeps_locations_and_ocr_pages(tmp_path: Path, docs: Path) -> None:
-    index.build_from_documents(_placed_documents(docs), tmp_path / "idx", embedder=FakeEmbedder())
-    _check_places(index.open_store(tmp_path / "idx"))
+    build_from_documents(_placed_documents(docs), tmp_path / "idx", embedder=FakeEmbedder())
+    _check_places(open_store(tmp_path / "idx"))
 
 
 @pytest.mark.slow
 def test_postgresql_keeps_locations_and_ocr_pages(pg_url: str, docs: Path) -> None:
-    index.build_pg_from_documents(_placed_documents(docs), pg_url, embedder=FakeEmbedder())
-    store = index.open_pg_store(pg_url)
+    build_pg_from_documents(_placed_documents(docs), pg_url, embedder=FakeEmbedder())
+    store = open_pg_store(pg_url)
     try:
         _check_places(store)
     finally:

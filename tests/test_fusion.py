@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa import reciprocal_rank_fusion
+from qa._fusion import reciprocal_rank_fusion
 
 
 def test_item_ranked_high_by_both_wins() -> None:

@@ -12,7 +12,9 @@ import pytest
 
 import index
 import qa
-from index import build_index, open_store
+from index import build_index
+from index._remove import remove_source, remove_sources
+from index._store import open_store
 from tests.fakes import FakeEmbedder
 from tests.reliability_child import write_docs
 from ui.cli import main
@@ -119,7 +121,7 @@ def test_random_edit_sequences_match_fresh_builds(tmp_path: Path) -> None:
             rng.choice(files).unlink()
         elif action == "remove" and len(files) > 2:
             victim = rng.choice(files)
-            index.remove_source(out, victim.name)
+            remove_source(out, victim.name)
             victim.unlink()
             _same(_view(out), _fresh(docs, tmp_path))
             continue
@@ -135,7 +137,7 @@ def test_remove_source_equals_a_fresh_build_without_it(tmp_path: Path) -> None:
     write_docs(docs, 8)
     out = tmp_path / "idx"
     build_index([docs], out, embedder=FakeEmbedder())
-    report = index.remove_sources(out, ["doc-002.txt", "doc-005.txt"])
+    report = remove_sources(out, ["doc-002.txt", "doc-005.txt"])
     assert report.removed == ("doc-002.txt", "doc-005.txt") and report.embedded == 0
     (docs / "doc-002.txt").unlink()
     (docs / "doc-005.txt").unlink()
@@ -150,12 +152,12 @@ def test_remove_errors(tmp_path: Path) -> None:
     build_index([docs], out, embedder=FakeEmbedder())
     before = _view(out)
     with pytest.raises(qa.DocumentError, match=r"no source 'nope\.txt'.*doc-000\.txt"):
-        index.remove_source(out, "nope.txt")
+        remove_source(out, "nope.txt")
     with pytest.raises(qa.EmptyCorpusError, match="empty"):
-        index.remove_sources(out, ["doc-000.txt", "doc-001.txt"])
+        remove_sources(out, ["doc-000.txt", "doc-001.txt"])
     _same(_view(out), before)  # a refused removal changes nothing
     with pytest.raises(qa.IndexNotFoundError):
-        index.remove_source(tmp_path / "missing", "doc-000.txt")
+        remove_source(tmp_path / "missing", "doc-000.txt")
     assert not (tmp_path / "missing").exists()
 
 

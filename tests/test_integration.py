@@ -10,6 +10,7 @@ import pytest
 
 import qa
 from tests.conftest import SEED, require_shared
+from ui._render import answer_markdown
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +66,8 @@ def test_bull_question_quotes_the_list(bot: qa.Bot) -> None:
     assert "five main functions of diplomacy" in first.text
     assert re.search(r"1\).*5\)", first.text), "the whole enumeration is one quote"
     assert first.source == "can-cyberspace-be-governed.txt"
-    assert "<mark>" in answer.markdown and "line " in answer.markdown
+    shown = answer_markdown(answer, threshold=bot.threshold)
+    assert "<mark>" in shown and "line " in shown
 
 
 def test_retrieve_contract(bot: qa.Bot, corpus_index: Path) -> None:

@@ -10,7 +10,9 @@ import pytest
 
 import index
 import qa
-from index import ModelNotFoundError, OnnxEmbedder, load_embedder
+from index import ModelNotFoundError, load_embedder
+from index._embed import SentenceTransformerEmbedder
+from index._onnx import OnnxEmbedder
 from tests.conftest import CORPUS, SEED, require_shared
 
 TEXTS = [
@@ -174,7 +176,7 @@ def test_backend_choice(tmp_path: Path) -> None:
     default = load_embedder("all-MiniLM-L6-v2")
     assert isinstance(default, OnnxEmbedder) and default.backend == "onnx"
     torch = load_embedder("all-MiniLM-L6-v2", backend="torch")
-    assert isinstance(torch, index.SentenceTransformerEmbedder)
+    assert isinstance(torch, SentenceTransformerEmbedder)
     with pytest.raises(ModelNotFoundError, match="use one of auto, torch"):
         load_embedder("all-MiniLM-L6-v2", backend="tensorflow")
 
@@ -200,7 +202,7 @@ def test_unsupported_model_folder(tmp_path: Path) -> None:
     with pytest.raises(ModelNotFoundError, match="--backend torch"):
         OnnxEmbedder(str(folder))
     # auto falls back to torch for a model the ONNX backend does not reproduce
-    assert isinstance(load_embedder(str(folder), backend="auto"), index.SentenceTransformerEmbedder)
+    assert isinstance(load_embedder(str(folder), backend="auto"), SentenceTransformerEmbedder)
     (folder / "1_Pooling" / "config.json").write_text(
         '{"pooling_mode_mean_tokens": true}', encoding="utf-8"
     )

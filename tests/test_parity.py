@@ -15,7 +15,7 @@ import pytest
 
 import index
 import qa
-from index import terms
+from index._lexical import terms
 from tests.fakes import FakeEmbedder
 from tests.test_postgres import _assert_same_ranking, _hits
 

@@ -15,6 +15,7 @@ import pytest
 import index
 from index._pdf import join_pages, pdf_pages, read_pdf
 from index._pdf_clean import clean_pages, keeps_hyphen
+from index._store import open_store
 from qa._quote import Candidate, is_title
 from tests import pdf_samples
 from tests.fakes import FakeEmbedder
@@ -78,7 +79,7 @@ def test_passages_hold_no_page_furniture(
 ) -> None:
     out = tmp_path / "idx"
     index.build_index([manual], out, embedder=fake_embedder)
-    store = index.open_store(out)
+    store = open_store(out)
     passages = [store.passage_span(i) for i in range(len(store))]
     texts = [doc.text[start:end] for doc, start, end in passages]
     assert texts and all(pdf_samples.RUNNING_HEAD not in t and "Page " not in t for t in texts)

@@ -4,12 +4,14 @@ closes; a change of model is refused unless forced; the schema carries its own v
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import index
 import qa
+from index._pg import open_pg_store
 from tests.fakes import FakeEmbedder
 
 TEXT = "Bread is baked from flour and water. Yeast makes the dough rise.\n"
@@ -50,7 +52,7 @@ def test_a_nul_in_a_document_is_refused_alike(pg_url: str, tmp_path: Path, kind:
 def test_driver_errors_are_one_line(pg_index: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import psycopg
 
-    store = index.open_pg_store(pg_index)
+    store = open_pg_store(pg_index)
 
     def broken(*args: object, **kwargs: object) -> None:
         raise psycopg.errors.InternalError_("something odd\nDETAIL: more")
@@ -65,7 +67,12 @@ def test_driver_errors_are_one_line(pg_index: str, monkeypatch: pytest.MonkeyPat
             "broken": False,
         },
     )
-    monkeypatch.setattr(store, "_conn", fake())
+
+    @contextlib.contextmanager
+    def lend() -> Iterator[object]:  # every query gets the broken connection
+        yield fake()
+
+    monkeypatch.setattr(store, "_connection", lend)
     with pytest.raises(index.DatabaseError, match="something odd") as caught:
         store.keyword(["bread"], 3)
     assert "\n" not in str(caught.value)
@@ -92,7 +99,7 @@ def test_the_schema_has_a_version_and_old_tables_are_migrated(pg_index: str) -> 
         # Tables from before schema versions (no version row, no sentence vectors column).
         conn.execute("DELETE FROM qa_meta WHERE key = 'schema_version'")
         conn.execute("ALTER TABLE qa_documents DROP COLUMN sentence_vectors")
-    store = index.open_pg_store(pg_index)  # readers cope with old tables ...
+    store = open_pg_store(pg_index)  # readers cope with old tables ...
     assert store.sentence_vectors_of(int(store.keyword(["bread"], 1)[0][0])) is None
     store.close()
     index.open_index(pg_index).add(
@@ -108,4 +115,4 @@ def test_the_schema_has_a_version_and_old_tables_are_migrated(pg_index: str) -> 
     with conn:
         conn.execute("UPDATE qa_meta SET value = '999' WHERE key = 'schema_version'")
     with pytest.raises(index.IndexCorruptError, match="upgrade qa"):
-        index.open_pg_store(pg_index)
+        open_pg_store(pg_index)

@@ -6,11 +6,12 @@ tests/pg_support.py); every test gets a database of its own.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,12 @@ import pytest
 
 import index
 import qa
-from index import terms
+from index._lexical import terms
+from index._pg import open_pg_store
+from index._pg_build import build_pg_from_documents, build_pg_index, remove_pg_sources
+from index._remove import remove_sources
+from index._store import open_store
+from qa._calibrate import load_calibration
 from tests.conftest import CORPUS, REPO, SEED, require_shared
 from tests.fakes import FakeEmbedder
 from tests.pg_support import PgServer
@@ -67,7 +73,7 @@ def _assert_same_ranking(
 def pg_corpus(pg_server: PgServer, real_embedder: Any) -> str:
     require_shared(CORPUS)
     url = pg_server.new_database()
-    index.build_pg_index([CORPUS], url, embedder=real_embedder)
+    build_pg_index([CORPUS], url, embedder=real_embedder)
     return url
 
 
@@ -219,7 +225,7 @@ def test_updates_and_removals_match_the_folder_store(pg_url: str, tmp_path: Path
 
     def build() -> tuple[index.BuildReport, index.BuildReport]:
         f = index.build_index([docs], folder, embedder=embedder)
-        p = index.build_pg_index([docs], pg_url, embedder=embedder)
+        p = build_pg_index([docs], pg_url, embedder=embedder)
         return f, p
 
     def check(f: index.BuildReport, p: index.BuildReport) -> None:
@@ -250,32 +256,32 @@ def test_updates_and_removals_match_the_folder_store(pg_url: str, tmp_path: Path
     assert p.embedded == 0
     check(f, p)
 
-    fr = index.remove_sources(folder, ["tea.txt"])
-    pr = index.remove_pg_sources(pg_url, ["tea.txt"])
+    fr = remove_sources(folder, ["tea.txt"])
+    pr = remove_pg_sources(pg_url, ["tea.txt"])
     assert (pr.documents, pr.passages, pr.removed) == (fr.documents, fr.passages, fr.removed)
     fb, pb = qa.load(folder, embedder=embedder), qa.load(pg_url, embedder=embedder)
     assert _state(pb.store) == _state(fb.store)
     _assert_same_answers(fb, pb, questions)
 
     with pytest.raises(index.DocumentError, match=r"no source 'nope\.txt'"):
-        index.remove_pg_sources(pg_url, ["nope.txt"])
+        remove_pg_sources(pg_url, ["nope.txt"])
     with pytest.raises(index.EmptyCorpusError):
-        index.remove_pg_sources(pg_url, ["rivers.txt", "bread.txt"])
+        remove_pg_sources(pg_url, ["rivers.txt", "bread.txt"])
     assert _state(qa.load(pg_url, embedder=embedder).store) == _state(fb.store)  # untouched
 
 
 @pytest.mark.slow
 def test_another_model_rebuilds_the_tables_only_with_force(pg_url: str, tmp_path: Path) -> None:
     _write(tmp_path, _TOPICS)
-    index.build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder())
+    build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder())
     other = FakeEmbedder(name="fake-hash-32", dimension=32)
     # Not without being asked: the tables stay as they were.
     with pytest.raises(qa.ModelMismatchError, match=r"'fake-hash-64'.*--force"):
-        index.build_pg_index([tmp_path], pg_url, embedder=other)
-    assert index.open_pg_store(pg_url).manifest.model == "fake-hash-64"
-    report = index.build_pg_index([tmp_path], pg_url, embedder=other, force=True)
+        build_pg_index([tmp_path], pg_url, embedder=other)
+    assert open_pg_store(pg_url).manifest.model == "fake-hash-64"
+    report = build_pg_index([tmp_path], pg_url, embedder=other, force=True)
     assert report.reused == 0 and report.embedded == report.passages > 0
-    store = index.open_pg_store(pg_url)
+    store = open_pg_store(pg_url)
     assert (store.manifest.model, store.manifest.dimension) == ("fake-hash-32", 32)
     with pytest.raises(qa.ModelMismatchError):
         qa.Bot(store, FakeEmbedder())
@@ -285,7 +291,7 @@ def test_another_model_rebuilds_the_tables_only_with_force(pg_url: str, tmp_path
 def test_a_calibration_is_stored_in_the_database(pg_url: str, tmp_path: Path) -> None:
     _write(tmp_path, _TOPICS)
     embedder = FakeEmbedder()
-    index.build_pg_index([tmp_path], pg_url, embedder=embedder)
+    build_pg_index([tmp_path], pg_url, embedder=embedder)
     shipped = qa.load(pg_url, embedder=embedder).threshold
     calibration = qa.Calibration(
         threshold=0.4242,
@@ -297,10 +303,10 @@ def test_a_calibration_is_stored_in_the_database(pg_url: str, tmp_path: Path) ->
         created="2026-12-03T00:00:00+0000",
     )
     qa.save_calibration(pg_url, calibration)
-    assert qa.load_calibration(pg_url, model=embedder.name) == calibration
+    assert load_calibration(pg_url, model=embedder.name) == calibration
     assert qa.load(pg_url, embedder=embedder).threshold == 0.4242 != shipped
     # Another build of the same model keeps it; it is the index's, not one server's.
-    index.build_pg_index([tmp_path], pg_url, embedder=embedder)
+    build_pg_index([tmp_path], pg_url, embedder=embedder)
     assert qa.load(pg_url, embedder=embedder).threshold == 0.4242
 
 
@@ -309,8 +315,8 @@ def test_searches_restricted_to_sources(pg_url: str, tmp_path: Path) -> None:
     _write(tmp_path, _TOPICS)
     embedder = FakeEmbedder()
     index.build_index([tmp_path], tmp_path / "index", embedder=embedder)
-    index.build_pg_index([tmp_path], pg_url, embedder=embedder)
-    folder, pg = index.open_store(tmp_path / "index"), index.open_pg_store(pg_url)
+    build_pg_index([tmp_path], pg_url, embedder=embedder)
+    folder, pg = open_store(tmp_path / "index"), open_pg_store(pg_url)
     wanted = ["rivers.txt", "bread.txt"]
     question = "Which river carries water, which star is nearest, what makes dough rise?"
     vector = embedder.embed([question])[0]
@@ -354,7 +360,7 @@ def test_two_indexers_at_once_leave_one_consistent_index(pg_url: str, tmp_path: 
         # A reader during the writes sees an empty database, or one whole index.
         while not done.is_set():
             try:
-                store = index.open_pg_store(pg_url)
+                store = open_pg_store(pg_url)
             except index.IndexNotFoundError:
                 continue
             except BaseException as exc:
@@ -386,7 +392,7 @@ def test_two_indexers_at_once_leave_one_consistent_index(pg_url: str, tmp_path: 
     assert not errors, errors
     assert seen and all(s in (sets["a"], sets["b"]) for s in seen)
 
-    store = index.open_pg_store(pg_url)
+    store = open_pg_store(pg_url)
     final = frozenset(d.source for d in store.documents)
     assert final in (sets["a"], sets["b"])
     conn = index._pg.connect(pg_url)
@@ -439,13 +445,18 @@ def test_a_read_sees_one_committed_state_while_a_writer_swaps(
         ]
         for name in ("a", "b")
     }
-    index.build_pg_from_documents(corpora["a"], pg_url, embedder=fake_embedder)
-    store = index.open_pg_store(pg_url)
+    build_pg_from_documents(corpora["a"], pg_url, embedder=fake_embedder)
+    store = open_pg_store(pg_url)
     try:
-        store._conn = _SwapAfterFirstRead(
-            store._conn,
-            lambda: index.build_pg_from_documents(corpora["b"], pg_url, embedder=fake_embedder),
-        )
+        pooled = store._connection
+        swaps = [lambda: build_pg_from_documents(corpora["b"], pg_url, embedder=fake_embedder)]
+
+        @contextlib.contextmanager
+        def lend() -> Iterator[Any]:  # the first connection lent lets the writer in
+            with pooled() as conn:
+                yield _SwapAfterFirstRead(conn, swaps.pop() if swaps else None)
+
+        store._connection = lend  # type: ignore[method-assign]
         if read == "documents":
             sources = [d.source for d in store.documents]
         else:
@@ -465,10 +476,10 @@ def test_a_writer_waits_for_the_lock_then_says_so(pg_url: str, tmp_path: Path) -
         with holder.transaction():
             holder.execute("SELECT pg_advisory_xact_lock(%s)", (index._pg.LOCK_KEY,))
             with pytest.raises(index.IndexLockedError, match="another process is writing"):
-                index.build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder(), lock_timeout=1)
+                build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder(), lock_timeout=1)
     finally:
         holder.close()
-    report = index.build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder(), lock_timeout=1)
+    report = build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder(), lock_timeout=1)
     assert report.documents == 3
 
 
@@ -491,7 +502,7 @@ def test_the_command_line_indexes_asks_and_removes(
     assert "Yeast makes the dough rise." in answer["quotes"][0]["text"]
     assert main(["remove", "bread.txt", "--store", pg_url]) == 0
     assert "2 document(s)" in capsys.readouterr().err
-    store = index.open_pg_store(pg_url)
+    store = open_pg_store(pg_url)
     assert sorted(d.source for d in store.documents) == ["rivers.txt", "stars.txt"]
     store.close()
 
@@ -542,9 +553,9 @@ def test_schemas_hold_separate_indexes_in_one_database(pg_url: str, tmp_path: Pa
         folder.mkdir()
         _write(folder, {name: text})
         urls[team] = pg_url + f"&options=-csearch_path%3D{team},public"
-        index.build_pg_index([folder], urls[team], embedder=FakeEmbedder())
+        build_pg_index([folder], urls[team], embedder=FakeEmbedder())
     for team, (name, _) in {"team_a": _TOPICS_A, "team_b": _TOPICS_B}.items():
-        store = index.open_pg_store(urls[team])
+        store = open_pg_store(urls[team])
         assert [d.source for d in store.documents] == [name]
         store.close()
 

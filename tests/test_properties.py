@@ -16,14 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index import (
-    ChunkingOptions,
-    Document,
-    build_from_documents,
-    chunk_document,
-    content_paragraphs,
-    open_store,
-)
+from index import ChunkingOptions, Document
+from index._build import build_from_documents
+from index._chunk import chunk_document
+from index._clean import content_paragraphs
+from index._store import open_store
 from tests.fakes import FakeEmbedder
 
 KINDS = ("text", "markdown", "html", "pdf")

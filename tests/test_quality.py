@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 import qa
-from index import Document, build_from_documents
-from qa._answer_model import DECISION_FEATURES, SENTENCE_FEATURES
+from index import Document
+from index._build import build_from_documents
+from qa._answer_model import DECISION_FEATURES, SENTENCE_FEATURES, load_answer_model
 from qa._evidence import term_weights
 from tests.fakes import FakeEmbedder
 
@@ -49,7 +50,7 @@ def test_unknown_words_weigh_as_much_as_the_rarest(bot: qa.Bot) -> None:
 
 def test_the_shipped_model_is_loaded_and_used(bot: qa.Bot) -> None:
     shipped = json.loads((Path(qa.__file__).parent / "answer_model.json").read_text())
-    model = qa.load_answer_model()
+    model = load_answer_model()
     assert bot.model == model
     assert model.keyword_weight == shipped["fusion"]["keyword"]
     assert model.threshold == shipped["threshold"] == bot.threshold
@@ -110,7 +111,7 @@ def test_the_decision_reads_its_features(bot: qa.Bot) -> None:
 
 
 def test_sentence_scores_are_the_weighted_features() -> None:
-    model = qa.load_answer_model()
+    model = load_answer_model()
     features = np.eye(len(SENTENCE_FEATURES))
     assert model.sentence_scores(features) == pytest.approx(np.array(model.sentence))
     assert 0.0 < model.probability([0.0] * len(DECISION_FEATURES)) < 1.0
@@ -120,9 +121,9 @@ def test_a_garbled_model_file_says_what_to_do(tmp_path: Path) -> None:
     path = tmp_path / "model.json"
     path.write_text(json.dumps({"fusion": {"keyword": 1}}), encoding="utf-8")
     with pytest.raises(qa.AnswerModelError, match="refit"):
-        qa.load_answer_model(path)
+        load_answer_model(path)
     with pytest.raises(qa.AnswerModelError, match="cannot read"):
-        qa.load_answer_model(tmp_path / "missing.json")
+        load_answer_model(tmp_path / "missing.json")
 
 
 def test_the_heading_a_passage_sits_under_is_found() -> None:

@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 import qa
-from index import build_index, open_store, remove_source
+from index import build_index
 from index._context import embed_documents, pool_spans, sentences_of
+from index._remove import remove_source
+from index._store import open_store
 from tests.fakes import FakeEmbedder
 
 TEXT = (

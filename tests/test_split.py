@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import index._split as split
-from index import content_paragraphs, split_sentences
+from index._chunk import split_sentences
+from index._clean import content_paragraphs
 from tests.conftest import CORPUS, SQUAD, require_shared
 
 

@@ -10,7 +10,9 @@ import pytest
 
 import index
 import qa
-from index import build_index, open_store, read_manifest
+from index import build_index
+from index._lexical import terms
+from index._store import Store, open_store, read_manifest
 from tests.fakes import FakeEmbedder
 
 DOCS = {
@@ -164,7 +166,7 @@ _RIVER_DOCS = {
 }
 
 
-def _source_of(store: index.Store, ids: np.ndarray) -> list[str]:
+def _source_of(store: Store, ids: np.ndarray) -> list[str]:
     return [store.passage_span(int(i))[0].source for i in ids]
 
 
@@ -205,7 +207,7 @@ def test_search_restricted_to_sources(
     assert 4 < sum(s in wanted for s in _source_of(store, np.arange(len(store)))) < len(store)
     question = "Which river carries wine and tea past the river boats?"
     vector = fake_embedder.embed([question])[0]
-    words = index.terms(question)
+    words = terms(question)
 
     def dense(k: int, sources: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         return store.dense(vector, k, sources=sources)
@@ -230,3 +232,23 @@ def test_search_restricted_to_sources(
         assert len(search(5, [])[0]) == 0
         only, _ = search(5, ["nile.txt", "volga.txt"])
         assert len(only) > 0 and set(_source_of(store, only)) == {"volga.txt"}
+
+
+def test_build_stages_time_each_stage_of_a_build(
+    docs: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
+    from index.parts import build_stages
+
+    build_index([docs], tmp_path / "before", embedder=fake_embedder)  # outside: nothing kept
+    with build_stages() as seconds:
+        build_index([docs], tmp_path / "idx", embedder=fake_embedder)
+        after_one = dict(seconds)
+        build_index([docs], tmp_path / "again", embedder=fake_embedder)
+    assert set(after_one) == {"cleaning", "sentences", "token counts", "embedding", "BM25"} | {
+        "FAISS + saving"
+    }
+    assert all(s > 0 for s in after_one.values())
+    assert all(seconds[k] > after_one[k] for k in after_one)  # a second build adds to them
+    closed = dict(seconds)
+    build_index([docs], tmp_path / "after", embedder=fake_embedder)
+    assert seconds == closed  # closed: later builds add nothing

@@ -9,6 +9,8 @@ import pytest
 
 import index
 import qa
+from index._pg_build import build_pg_index
+from index._store import SourceInfo
 from tests.fakes import FakeEmbedder, fake_serve
 from ui._examples import example_questions
 from ui._uploads import UPLOAD_PREFIX, Library, safe_name
@@ -230,7 +232,7 @@ def test_chat_reply_escapes_document_text() -> None:
 
 
 def test_documents_list_escapes_names() -> None:
-    info = index.SourceInfo("uploads/<b>x.txt", "h", "<i>t</i>", "text", 10, 1)
+    info = SourceInfo("uploads/<b>x.txt", "h", "<i>t</i>", "text", 10, 1)
     out = documents_html([info])
     assert "<b>" not in out and "&lt;b&gt;x.txt" in out and "1 document(s)" in out
 
@@ -298,7 +300,7 @@ def test_uploads_into_a_postgresql_index(
     docs.mkdir()
     (docs / "tea.txt").write_text(TEA, encoding="utf-8")
     chunking = index.ChunkingOptions(max_tokens=30)
-    index.build_pg_index([docs], pg_url, embedder=fake_embedder, chunking=chunking)
+    build_pg_index([docs], pg_url, embedder=fake_embedder, chunking=chunking)
     library = Library(qa.load(pg_url, embedder=fake_embedder))
     f = tmp_path / "kites.txt"
     f.write_text("Box kites were invented by Lawrence Hargrave in 1893.\n", encoding="utf-8")

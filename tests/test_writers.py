@@ -17,6 +17,7 @@ import pytest
 
 import index
 import qa
+from index._pg_build import build_pg_index
 from tests.conftest import REPO
 from tests.fakes import FakeEmbedder
 from ui._uploads import Library
@@ -37,7 +38,7 @@ def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         index.build_index([docs], where, embedder=FakeEmbedder(), chunking=CHUNKING)
     else:
         where = request.getfixturevalue("pg_url")
-        index.build_pg_index([docs], where, embedder=FakeEmbedder(), chunking=CHUNKING)
+        build_pg_index([docs], where, embedder=FakeEmbedder(), chunking=CHUNKING)
     return where
 
 
@@ -152,7 +153,7 @@ def test_retrieve_switches_to_a_rebuilt_index(
     import qa._bot
 
     monkeypatch.setattr(qa._bot, "load_embedder", lambda name, **_: FakeEmbedder())
-    monkeypatch.setattr(qa, "_bots", {})
+    monkeypatch.setattr(qa._retrieve, "_bots", {})
     question = "Which lighthouse keeper?"
     assert qa.retrieve(question, index=location, k=1)[0].source == "tea.txt"
     _another_writer_adds(location, tmp_path, "harbour.txt")

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 import index
+from index import parts
 
 _SITE_SUFFIX = re.compile(r"\s+[|\u2013\u2014-]\s+[^|\u2013\u2014]{1,40}$")  # "Title | Site"
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
@@ -59,7 +60,7 @@ def _headings(doc: index.Document) -> list[str]:
 def _candidates(doc: index.Document) -> Iterator[str]:
     yield doc.title.strip()
     # Headings: one-line content paragraphs that do not end a sentence with a full stop.
-    for start, end in index.content_paragraphs(doc.text, kind=doc.kind)[:200]:
+    for start, end in parts.content_paragraphs(doc.text, kind=doc.kind)[:200]:
         para = doc.text[start:end].strip()
         if "\n" not in para and not para.endswith((".", ",", ";")) and len(para) <= 120:
             yield para

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import index
+from index import parts
 
 
 def explain(paths: Sequence[str], *, max_file_bytes: int) -> list[str]:
@@ -15,9 +16,9 @@ def explain(paths: Sequence[str], *, max_file_bytes: int) -> list[str]:
         path = Path(raw)
         if path.is_dir():
             raise index.DocumentError(f"{raw}: --explain takes files, not folders; name a file")
-        [found] = index.find_files([path])
-        doc = index.read_document(found, max_bytes=max_file_bytes)
-        dropped = index.explain_cleaning(doc.text, kind=doc.kind)
+        [found] = parts.find_files([path])
+        doc = parts.read_document(found, max_bytes=max_file_bytes)
+        dropped = parts.explain_cleaning(doc.text, kind=doc.kind)
         if doc.kind == "html":
             out.append(f"{raw}: HTML; its extractor (trafilatura) keeps the main text only")
         elif doc.kind != "text":

@@ -2,7 +2,7 @@
 conversation as a Markdown file.
 
 Each answer the chat shows is remembered in the page's session as a :class:`Turn`; a vote
-finds its turn and is stored with the index (:func:`qa.record_feedback`), where
+finds its turn and is stored with the index (:func:`ui._votes.record_feedback`), where
 ``qa feedback export`` reads it back.
 """
 
@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import qa
-from qa._feedback import Vote
 
 from ._open import document_url, storage
 from ._uploads import Library
+from ._votes import Vote, feedback_record, record_feedback
 
 #: Added to the sources panel's script: a click on "This answers it" reports the passage.
 ANSWERS_JS = """
@@ -107,7 +107,7 @@ def mark_passage(library: Library, turns: Sequence[Turn], passage: Any) -> str:
 
 
 def _store(library: Library, turn: Turn, vote: Vote, passage: int | None) -> None:
-    record = qa.feedback_record(
+    record = feedback_record(
         turn.answer,
         vote=vote,
         mode=turn.mode,
@@ -116,7 +116,7 @@ def _store(library: Library, turn: Turn, vote: Vote, passage: int | None) -> Non
         passage=passage,
         threshold=turn.threshold,
     )
-    qa.record_feedback(storage(library), record)
+    record_feedback(storage(library), record)
 
 
 def conversation_markdown(turns: Sequence[Turn], library: Library, *, base_url: str = "") -> str:

@@ -1,5 +1,5 @@
 """``qa feedback export``: the chat's votes as an evaluation file for ``qa eval`` and
-``qa calibrate`` (the mapping from votes to labels is in :mod:`qa._feedback`)."""
+``qa calibrate`` (the mapping from votes to labels is in :mod:`ui._votes`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import argparse
 import sys
 from typing import Any
 
-import qa
-
 from ._defaults import DEFAULT_INDEX
+from ._votes import export_feedback
 
 
 def add_parser(sub: Any) -> None:
@@ -29,7 +28,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``qa feedback ACTION``."""
-    report = qa.export_feedback(args.store or args.index, args.out)
+    report = export_feedback(args.store or args.index, args.out)
     print(
         f"wrote {report.answerable + report.unanswerable} question(s) to {report.path}: "
         f"{report.answerable} answerable, {report.unanswerable} unanswerable, from "

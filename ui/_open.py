@@ -3,7 +3,7 @@
 ``GET /qa/doc/<source>?start=S&end=E`` answers only for a source the index holds (looked up
 by its exact name in the live index, never as a path on disk, so ``..`` leads nowhere):
 
-* a PDF whose original the index kept (:func:`index.read_original`) is sent as is, for the
+* a PDF whose original the index kept (:func:`parts.read_original`) is sent as is, for the
   browser's viewer; links to it end in ``#page=N``, the page the citation starts on;
 * any other document (and a PDF without a kept original) is a page of its indexed text with
   the cited characters in ``<mark id="quote">``; links end in ``#quote``, which scrolls there.
@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 import index
+from index import parts
 
 from ._uploads import Library
 
@@ -53,7 +54,7 @@ def document_url(document: index.Document, start: int, end: int) -> str:
     return f"{path}#quote"
 
 
-def linker(store: index.SearchStore) -> Callable[[str, int, int], str | None]:
+def linker(store: parts.SearchStore) -> Callable[[str, int, int], str | None]:
     """``link(source, start, end)``: the URL of a citation in ``store`` (None if it is gone)."""
 
     def link(source: str, start: int, end: int) -> str | None:
@@ -90,7 +91,7 @@ def mount_documents(server_app: Any, library: Library) -> None:
                 return HTMLResponse(_message_page(message), status_code=400)
             span = (start, end)
         if document.kind == "pdf":
-            data = index.read_original(storage(library), document)
+            data = parts.read_original(storage(library), document)
             if data is not None:
                 name = quote(source.rsplit("/", 1)[-1])
                 return Response(

@@ -20,14 +20,15 @@ from pathlib import Path
 
 import index
 import qa
+from index import parts
 
 #: Source names of uploaded documents start with this; rebuilds from folders keep them.
-UPLOAD_PREFIX = index.UPLOAD_PREFIX
+UPLOAD_PREFIX = parts.UPLOAD_PREFIX
 
 
 def safe_name(name: str) -> str:
     """A file name that is safe to write inside the upload folder (``../../x.txt`` -> ``x.txt``)."""
-    return index.safe_upload_name(name)
+    return parts.safe_upload_name(name)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Library:
         self,
         bot: qa.Bot,
         *,
-        max_file_bytes: int = index.DEFAULT_MAX_FILE_BYTES,
+        max_file_bytes: int = parts.DEFAULT_MAX_FILE_BYTES,
         refresh_seconds: float = 1.0,
     ) -> None:
         self._bot = bot
@@ -95,7 +96,7 @@ class Library:
             self._load(version)
             return True
 
-    def sources(self) -> list[index.SourceInfo]:
+    def sources(self) -> list[parts.SourceInfo]:
         """What is indexed, in index order."""
         return list(self.bot.store.manifest.sources)
 
@@ -142,7 +143,7 @@ class Library:
             # A PDF's citations open the file itself (see ui/_open.py): kept once its text
             # is safely in the index.
             for doc in parsed.values():
-                index.keep_original(self.location, doc, raw_bytes[doc.source])
+                parts.keep_original(self.location, doc, raw_bytes[doc.source])
             self.refresh()
         return UploadReport(tuple(parsed), tuple(failed), report.documents, report.passages)
 
@@ -169,14 +170,14 @@ class Library:
         # The same model object when the index still uses it; only the store is new.
         old = self._bot
         store = self._index.open()
-        same = index.canonical_model_name(old.embedder.name) == store.manifest.model
+        same = parts.canonical_model_name(old.embedder.name) == store.manifest.model
         embedder = old.embedder if same else index.load_embedder(store.manifest.model)
         self._bot = qa.Bot(store, embedder, threshold=self._threshold)
         self._version = version
 
     def _read(self, path: Path, name: str) -> bytes:
         try:
-            index.check_upload(name, path.stat().st_size, max_bytes=self.max_file_bytes)
+            parts.check_upload(name, path.stat().st_size, max_bytes=self.max_file_bytes)
             return path.read_bytes()
         except OSError as exc:
             raise index.DocumentError(

@@ -1,6 +1,6 @@
 """What the page shows: the chat reply, the sources panel, the document list.
 
-Document text is always escaped: the chat's Markdown through ``qa``'s escaper (Markdown and
+Document text is always escaped: the chat's Markdown through ``_render.escape`` (Markdown and
 HTML), the panels' HTML with ``html.escape``. Nothing from a document becomes markup.
 """
 
@@ -10,9 +10,10 @@ import html
 import re
 from collections.abc import Callable, Sequence
 
-import index
 import qa
-from qa._render import Linker, answer_markdown, cite, escape, passage_label, searched_line
+from index import parts
+
+from ._render import Linker, answer_markdown, cite, escape, passage_label, searched_line
 
 #: Characters of surrounding text shown on each side when a passage is expanded.
 CONTEXT_CHARS = 600
@@ -192,7 +193,7 @@ def _esc_text(text: str) -> str:
     return _esc(_BLANK_LINES.sub("\n\n", text))
 
 
-def documents_html(sources: Sequence[index.SourceInfo]) -> str:
+def documents_html(sources: Sequence[parts.SourceInfo]) -> str:
     """The list of indexed documents."""
     rows = "".join(
         f"<tr><td class='qa-doc-name'>{_esc(s.source)}</td><td>{_esc(s.title[:80])}</td>"

@@ -442,13 +442,11 @@ def forget_session(app: Any, session_hash: str | None) -> None:
 
 def qa_max_chars() -> int:
     """Longest question the page accepts (the bot's own limit)."""
-    from qa._bot import MAX_QUESTION_CHARS
-
-    return MAX_QUESTION_CHARS
+    return qa.MAX_QUESTION_CHARS
 
 
 def _escape(text: str) -> str:
-    from qa._render import escape
+    from ._render import escape
 
     return escape(text)
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import index
 import qa
+from index import parts
+from qa.tuning import TradeoffRow, tradeoff
 
 from ._defaults import (
     DEFAULT_CORPUS,
@@ -21,6 +23,7 @@ from ._defaults import (
     DEFAULT_PORT,
     quiet_network,
 )
+from ._render import answer_markdown
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -196,8 +199,8 @@ def _force_option(p: argparse.ArgumentParser) -> None:
 def _backend_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--backend",
-        choices=index.BACKENDS,
-        default=index.DEFAULT_BACKEND,
+        choices=parts.BACKENDS,
+        default=parts.DEFAULT_BACKEND,
         help="how the model runs: onnx (onnxruntime, same vectors as torch, faster), "
         "onnx-int8 (quantised), torch, or auto (default: onnx if the model allows, else torch)",
     )
@@ -214,7 +217,7 @@ def _model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--max-file-mb",
         type=float,
-        default=index.DEFAULT_MAX_FILE_BYTES / 1e6,
+        default=parts.DEFAULT_MAX_FILE_BYTES / 1e6,
         help="refuse files larger than this (default 50)",
     )
 
@@ -308,7 +311,8 @@ def _ask(args: argparse.Namespace) -> int:
     answer = bot.ask(args.question, k=args.k, mode=args.mode, sources=args.source)
     if args.json:
         data = asdict(answer)
-        data["markdown"] = answer.markdown
+        # What the chat shows: rendering is the UI's (qa gives quotes and passages).
+        data["markdown"] = answer_markdown(answer, threshold=bot.threshold)
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
     if answer.found:
@@ -327,15 +331,12 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from qa._eval import evaluate, prepare_index
-    from qa._eval_data import load_dataset
-
     if args.limit is not None and args.limit < 1:
         raise qa.QuestionError("--limit must be at least 1")
-    dataset = load_dataset(args.dataset, corpus=args.corpus)
+    dataset = qa.load_dataset(args.dataset, corpus=args.corpus)
     out = Path(args.index or Path(".qa-eval") / dataset.name)
     embedder = index.load_embedder(args.model, backend=args.backend)
-    build_seconds = prepare_index(
+    build_seconds = qa.prepare_index(
         dataset,
         out,
         embedder=embedder,
@@ -344,7 +345,7 @@ def _eval(args: argparse.Namespace) -> int:
     )
     bot = qa.load(out, embedder=embedder)
     mode: qa.Mode = "keyword" if args.mode == "bm25" else args.mode
-    report = evaluate(
+    report = qa.evaluate(
         bot,
         dataset,
         mode=mode,
@@ -375,7 +376,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         limit=args.limit,
         progress=not args.quiet,
     )
-    print(_tradeoff_table(qa.tradeoff(report.results, [bot.threshold, fitted.threshold])))
+    print(_tradeoff_table(tradeoff(report.results, [bot.threshold, fitted.threshold])))
     refused = (
         f", refuses {fitted.correct_abstention:.0%} of {fitted.unanswerable} unanswerable"
         if fitted.correct_abstention is not None
@@ -393,7 +394,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tradeoff_table(rows: Sequence[qa.TradeoffRow]) -> str:
+def _tradeoff_table(rows: Sequence[TradeoffRow]) -> str:
     lines = ["  threshold  refused  refused answerable  wrong answers"]
     for r in rows:
         lines.append(

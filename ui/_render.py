@@ -1,4 +1,7 @@
-"""Markdown for answers. Document text is escaped: it is shown as text, never as markup."""
+"""Markdown for answers (the UI's: qa gives quotes and passages, the UI renders them).
+
+Document text is escaped: it is shown as text, never as markup.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._types import Answer, Passage, Quote
+    from qa import Answer, Passage, Quote
 
 # "<", ">" and "&" are not here: html.escape turns them into entities, which Markdown shows as is.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")

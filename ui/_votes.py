@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from index import QAError, append_feedback, read_feedback
-
-from ._types import Answer
+from index import QAError
+from index.parts import append_feedback, read_feedback
+from qa import Answer
 
 #: up / down: thumbs on the answer; cleared: a thumb taken back; answers: a passage marked.
 Vote = Literal["up", "down", "cleared", "answers"]
