@@ -79,6 +79,22 @@ def test_ask_endpoint_limits_the_answer_to_chosen_documents(server: tuple[str, q
         client.predict(question, 5, "hybrid", ["not-indexed.txt"], api_name="/ask")
 
 
+def test_ask_endpoint_takes_the_conversation_for_a_follow_up(
+    server: tuple[str, qa.Bot],
+) -> None:
+    from gradio_client import Client
+
+    url, bot = server
+    client = Client(url, verbose=False)
+    first = "What is cyber diplomacy?"
+    result = client.predict("And who wrote it?", 5, "hybrid", None, [first], api_name="/ask")
+    direct = bot.ask("And who wrote it?", k=5, mode="hybrid", history=[first])
+    assert result["searched_as"] == direct.searched_as is not None
+    assert [q["text"] for q in result["quotes"]] == [q.text for q in direct.quotes]
+    alone = client.predict("And who wrote it?", 5, "hybrid", api_name="/ask")
+    assert alone["searched_as"] is None
+
+
 def test_ask_endpoint_abstains_and_reports_bad_input(server: tuple[str, qa.Bot]) -> None:
     from gradio_client import Client
 

@@ -247,14 +247,25 @@ def build_app(
         return history, panel, "", remembered
 
     def ask(
-        question: str, k: int = 5, mode: str = "hybrid", sources: list[str] | None = None
+        question: str,
+        k: int = 5,
+        mode: str = "hybrid",
+        sources: list[str] | None = None,
+        history: list[str] | None = None,
     ) -> dict[str, Any]:
         """Answer a question: found, quotes (text, source, start, end, location, score) and
         the passages used (text, source, offsets, score, similarity). ``sources`` limits the
-        answer to those documents (none: all of them)."""
+        answer to those documents (none: all of them); ``history``, the earlier questions of
+        the conversation (oldest first), lets a follow-up lean on them (``searched_as``)."""
         try:
             bot, answer = _answer(
-                library, question, k=k, mode=mode, search_only=False, sources=sources
+                library,
+                question,
+                k=k,
+                mode=mode,
+                search_only=False,
+                sources=sources,
+                history=[str(h) for h in history or ()],
             )
         except qa.QAError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
