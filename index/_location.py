@@ -12,6 +12,7 @@ command line, the upload page and ``qa.retrieve`` never ask which one they have:
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import time
@@ -297,8 +298,6 @@ def index_paths(
     """Index the files and folders in ``paths`` into the index at ``location`` (any kind);
     see :meth:`IndexLocation.build`. The PDFs read are kept with the index, so citations can
     open them at their page."""
-    import dataclasses
-
     from ._originals import keep_original, prune_originals
 
     documents, skipped, duplicates = read_corpus(

@@ -117,17 +117,18 @@ def build_pg_from_documents(
     Documents uploaded through the page (``uploads/...``) that ``documents`` does not name
     are kept.
     """
-    return _write(
-        documents,
-        url,
-        embedder=embedder,
-        chunking=chunking,
-        progress=progress,
-        lock_timeout=lock_timeout,
-        replace=True,
-        force=force,
-        keep_all=keep_all,
-    )
+    with driver_errors(url):
+        return _write(
+            documents,
+            url,
+            embedder=embedder,
+            chunking=chunking,
+            progress=progress,
+            lock_timeout=lock_timeout,
+            replace=True,
+            force=force,
+            keep_all=keep_all,
+        )
 
 
 def add_pg_documents(
@@ -159,26 +160,21 @@ def add_pg_documents(
                 f"{embedder.name!r}; reload the page, or rebuild the index with one model"
             )
         chunking = chunking_from_meta(meta)
-    return _write(
-        documents,
-        url,
-        embedder=embedder,
-        chunking=chunking,
-        progress=progress,
-        lock_timeout=lock_timeout,
-        replace=False,
-        force=False,
-        keep_all=None,
-    )
-
-
-def _write(*args: Any, **kwargs: Any) -> PgBuildReport:
-    url = args[1] if len(args) > 1 else kwargs["url"]
     with driver_errors(url):
-        return _write_unmapped(*args, **kwargs)
+        return _write(
+            documents,
+            url,
+            embedder=embedder,
+            chunking=chunking,
+            progress=progress,
+            lock_timeout=lock_timeout,
+            replace=False,
+            force=False,
+            keep_all=None,
+        )
 
 
-def _write_unmapped(
+def _write(
     documents: Sequence[Document],
     url: str,
     *,
