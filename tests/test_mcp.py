@@ -64,7 +64,7 @@ def _check_tools(listed: Any) -> None:
     tools = {t.name: t for t in listed.tools}
     assert sorted(tools) == ["ask", "search"]
     ask, search = tools["ask"].input_schema, tools["search"].input_schema
-    assert sorted(ask["properties"]) == ["k", "mode", "question", "sources"]
+    assert sorted(ask["properties"]) == ["history", "k", "mode", "question", "sources"]
     assert sorted(search["properties"]) == ["k", "question", "sources"]
     for schema in (ask, search):
         assert schema["required"] == ["question"]
@@ -162,6 +162,27 @@ def test_bad_input_is_a_one_line_tool_error(
         assert result.is_error and not result.structured_content
         message = result.content[0].text
         assert expected in message and "\n" not in message and "Traceback" not in message
+
+
+def test_ask_reads_a_follow_up_with_the_earlier_questions(small_index: Path) -> None:
+    bot = qa.load(small_index, embedder=FakeEmbedder())
+    first, follow = "Where do the apples and the orchards grow?", "Who depends on it?"
+
+    async def calls(client: Any) -> list[Any]:
+        return [
+            await client.call_tool("ask", {"question": follow, "history": [first]}),
+            await client.call_tool("ask", {"question": follow}),
+        ]
+
+    leaning, alone = (
+        r.structured_content for r in _run(_session(build_server(lambda: bot), calls))
+    )
+    direct = bot.ask(follow, history=[first])
+    assert direct.searched_as is not None and first in direct.searched_as
+    assert leaning["searched_as"] == direct.searched_as
+    assert [q["text"] for q in leaning["quotes"]] == [q.text for q in direct.quotes]
+    assert [p["text"] for p in leaning["passages"]] == [p.text for p in direct.passages]
+    assert alone["searched_as"] is None
 
 
 def test_sources_limit_the_answer_and_the_search(small_index: Path) -> None:

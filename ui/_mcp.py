@@ -91,6 +91,11 @@ class AskResult(BaseModel):
     passages: list[PassageResult] = Field(
         description="the passages retrieved, best first (the closest matches when refused)"
     )
+    searched_as: str | None = Field(
+        default=None,
+        description="what was searched when the question was a follow-up read with the "
+        "earlier questions (null: the question alone)",
+    )
 
 
 class SearchResult(BaseModel):
@@ -119,6 +124,13 @@ Sources = Annotated[
     Field(
         description="answer from these documents only, by name as results cite them "
         "(omit for all documents)"
+    ),
+]
+History = Annotated[
+    list[str] | None,
+    Field(
+        description="the conversation's earlier questions, oldest first: a follow-up such as "
+        "'and who wrote it?' is then searched with them (omit for a question on its own)"
     ),
 ]
 Mode = Annotated[
@@ -155,17 +167,28 @@ def build_server(current: Callable[[], qa.Bot]) -> Any:
     )
 
     def ask(
-        question: Question, k: K = 5, sources: Sources = None, mode: Mode = "hybrid"
+        question: Question,
+        k: K = 5,
+        sources: Sources = None,
+        mode: Mode = "hybrid",
+        history: History = None,
     ) -> AskResult:
         """Answer a question from the indexed documents with exact quotes and their sources.
 
         Returns found (false: the documents do not answer it, so nothing is quoted), the
         confidence and the threshold it is compared with, the quotes (text, source, start and
         end character offsets, location such as "page 4", score) and the passages retrieved.
+        Pass the conversation's earlier questions as history to ask a follow-up.
         """
         try:
             bot = current()
-            answer = bot.ask(question, k=_check_k(k), mode=_check_mode(mode), sources=sources)
+            answer = bot.ask(
+                question,
+                k=_check_k(k),
+                mode=_check_mode(mode),
+                sources=sources,
+                history=[str(h) for h in history or ()],
+            )
         except qa.QAError as exc:
             raise ToolError(_message(exc, current)) from None
         return AskResult(
@@ -175,6 +198,7 @@ def build_server(current: Callable[[], qa.Bot]) -> Any:
             threshold=bot.threshold,
             quotes=[QuoteResult(**_fields(q, QuoteResult)) for q in answer.quotes],
             passages=[PassageResult(**_fields(p, PassageResult)) for p in answer.passages],
+            searched_as=answer.searched_as,
         )
 
     def search(question: Question, k: K = 5, sources: Sources = None) -> SearchResult:
