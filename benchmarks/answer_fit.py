@@ -5,7 +5,8 @@
 
 Data (``../shared/eval``), each split in two by a stable hash, training halves only fitted:
 - SQuAD dev, split by article; negatives: the question asked of every paragraph *but* its
-  article's (an article that is not indexed);
+  article's (an article that is not indexed); half of its questions also asked of their
+  article alone and of another article alone (style "article": one web page or report);
 - FiQA dev, split by question; negatives: the question asked of the SQuAD corpus;
 - QASPER dev, split by paper, each question asked of its own paper only (``sources=``);
   negatives: the question asked of another paper, and SQuAD questions asked of a paper.
@@ -40,6 +41,8 @@ MODEL_FILE = REPO / "qa" / "answer_model.json"
 DEPTH = 20  # candidates a side, as the bot's default fusion depth
 TOP = 3  # passages quotes come from
 K = 5  # passages of an answer
+#: The data sets whose retrieval the fusion and sentence choice are fitted on.
+RETRIEVAL_STYLES = ("squad", "fiqa", "qasper")
 #: Highest share of answerable training questions the fitted threshold may refuse, per style.
 MAX_FALSE_ABSTENTION = 0.025
 
@@ -63,6 +66,7 @@ class Item:
     kind: str  # what was asked of what ("own", "held-out article", "other paper", ...)
     question: str
     unknown_share: float
+    unknown_names: float
     # candidates
     sim: np.ndarray
     kw: np.ndarray
@@ -98,6 +102,7 @@ def _extract(
     return Item(
         question=question,
         unknown_share=ranking.weights.unknown_share,
+        unknown_names=ranking.weights.unknown_names,
         sim=cands.similarity,
         kw=cands.keyword,
         sent=cands.sentence,
@@ -184,6 +189,7 @@ def extract(limit_squad: int) -> list[Item]:
     by_article: dict[str, set[str]] = {}
     for d in squad_ds.documents:
         by_article.setdefault(d.title, set()).add(d.source)
+    articles = sorted(by_article)
     picked = np.random.default_rng(0).choice(len(squad_ds.questions), limit_squad, replace=False)
     for n, i in enumerate(sorted(picked)):
         q = squad_ds.questions[i]
@@ -216,6 +222,22 @@ def extract(limit_squad: int) -> list[Item]:
                 positive=False,
                 kind="wikipedia question of a paper",
                 **meta,
+            )
+        else:
+            # One article alone, as a web page or a report is indexed on its own: the
+            # question asked of its article, and of another article.
+            own = sorted(by_article[article])
+            other = articles[(articles.index(article) + 1 + n % 5) % len(articles)]
+            single = {**meta, "style": "article"}
+            ask("squad-dev", q.text, own, labels, positive=True, kind="own", **single)
+            ask(
+                "squad-dev",
+                q.text,
+                sorted(by_article[other]),
+                labels,
+                positive=False,
+                kind="another article",
+                **single,
             )
         if n % 250 == 0:
             progress(f"squad {n}/{limit_squad}")
@@ -420,52 +442,86 @@ def decision_row(item: Item, fusion: Fusion, w: np.ndarray) -> tuple[list[float]
             passage_coverage=float(item.coverage[order[0]]) if len(order) else 0.0,
             sentence_coverage=float(feats[best, 1]) if best is not None else 0.0,
             unknown_share=item.unknown_share,
+            unknown_names=item.unknown_names,
             agreement=item.agreement,
+            similarity=item.sim,
+            sentence=item.sent,
+            coverage=item.coverage,
+            heading=item.heading,
         )
     ), best
 
 
+#: Boosted trees of the decision: few and shallow, with leaves of at least 300 questions, so
+#: the fit follows patterns shared by many questions rather than single ones.
+TREE_PARAMS = {
+    "max_iter": 150,
+    "learning_rate": 0.05,
+    "max_leaf_nodes": 8,
+    "min_samples_leaf": 300,
+    "early_stopping": False,
+    "random_state": 0,
+}
+
+
+def _monotone(name: str) -> int:
+    """Monotone by design: more similarity, coverage or agreement never argues for refusing,
+    and words or names the documents never use never argue for answering."""
+    return -1 if name.startswith("unknown_") else 1
+
+
+def export_trees(model: Any) -> tuple[float, list[Any]]:
+    """The baseline logit and the trees of a fitted ``HistGradientBoostingClassifier``, as
+    :mod:`qa._trees` reads them (leaf values already carry the learning rate)."""
+    trees = []
+    for (predictor,) in model._predictors:
+        nodes = predictor.nodes
+        trees.append(
+            tuple(
+                (
+                    -1 if n["is_leaf"] else int(n["feature_idx"]),
+                    float(n["num_threshold"]),
+                    int(n["left"]),
+                    int(n["right"]),
+                    float(n["value"]) if n["is_leaf"] else 0.0,
+                )
+                for n in nodes
+            )
+        )
+    return float(np.ravel(model._baseline_prediction)[0]), trees
+
+
 def fit_decision(
     train: list[Item], fusion: Fusion, w: np.ndarray
-) -> tuple[np.ndarray, float, float]:
-    """Logistic regression, each (style, positive) group weighing the same, with signs
-    fixed by design; the threshold is the highest that refuses at most
+) -> tuple[float, list[Any], float]:
+    """Boosted trees on the decision features, each (style, positive) group weighing the
+    same, monotone by design; the threshold is the highest that refuses at most
     MAX_FALSE_ABSTENTION of every style's answerable questions."""
-    from scipy.optimize import minimize
+    from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from qa.tuning import DECISION_FEATURES
+    from qa.tuning import DECISION_FEATURES, trees_value
 
     x = np.array([decision_row(i, fusion, w)[0] for i in train])
-    y = np.array([i.positive for i in train], dtype=np.float64)
+    y = np.array([i.positive for i in train], dtype=bool)
     groups = [(i.style, i.positive) for i in train]
     counts = {g: groups.count(g) for g in set(groups)}
     sample_weight = np.array([1.0 / counts[g] for g in groups])
-    sample_weight /= sample_weight.sum()
-    design = np.column_stack([x, np.ones(len(x))])
-
-    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        z = design @ theta
-        p = 1 / (1 + np.exp(-z))
-        eps = 1e-12
-        ll = -(sample_weight * (y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))).sum()
-        grad = design.T @ (sample_weight * (p - y))
-        reg = 1e-4 * float(theta[:-1] @ theta[:-1])
-        return float(ll + reg), grad + np.append(2e-4 * theta[:-1], 0.0)
-
-    # Monotone by design: more similarity or coverage never argues for refusing, and words
-    # the documents never use never argue for answering.
-    bounds = [(None, 0.0) if n == "unknown_share" else (0.0, None) for n in DECISION_FEATURES]
-    result = minimize(
-        loss, np.zeros(design.shape[1]), jac=True, method="L-BFGS-B", bounds=[*bounds, (None, None)]
-    )
-    coef, bias = result.x[:-1], float(result.x[-1])
-    prob = 1 / (1 + np.exp(-(x @ coef + bias)))
+    model = HistGradientBoostingClassifier(
+        monotonic_cst=[_monotone(n) for n in DECISION_FEATURES], **TREE_PARAMS
+    ).fit(x, y, sample_weight=sample_weight)
+    bias, trees = export_trees(model)
+    # The exported trees must give sklearn's own probabilities, or the shipped model is not
+    # the one fitted.
+    mine = 1 / (1 + np.exp(-np.array([bias + trees_value(trees, row) for row in x])))
+    if not np.allclose(mine, model.predict_proba(x)[:, 1], atol=1e-6):
+        raise SystemExit("the exported trees disagree with scikit-learn's predictions")
+    prob = mine
     cut = 1.0
     for style in {i.style for i in train}:
         p = np.sort(prob[[i.positive and i.style == style for i in train]])
         allowed = math.floor(MAX_FALSE_ABSTENTION * len(p))
         cut = min(cut, float(p[allowed]) - 1e-6)
-    return coef, bias, cut
+    return bias, trees, cut
 
 
 def fusion_variants(items: list[Item], fusion: Fusion) -> dict[str, dict[str, float]]:
@@ -501,16 +557,13 @@ def fusion_variants(items: list[Item], fusion: Fusion) -> dict[str, dict[str, fl
     return out
 
 
-def _probability(item: Item, fusion: Fusion, w: np.ndarray, coef: np.ndarray, bias: float) -> float:
-    z = float(np.dot(coef, decision_row(item, fusion, w)[0])) + bias
-    return 1 / (1 + math.exp(-max(min(z, 50.0), -50.0)))
+def _probability(item: Item, fusion: Fusion, w: np.ndarray, model: Any) -> float:
+    return float(model.probability(decision_row(item, fusion, w)[0]))
 
 
-def _style_threshold(
-    items: list[Item], fusion: Fusion, w: np.ndarray, coef: np.ndarray, bias: float
-) -> float:
+def _style_threshold(items: list[Item], fusion: Fusion, w: np.ndarray, model: Any) -> float:
     """The threshold `qa calibrate` would fit on these answerable questions."""
-    p = np.sort([_probability(i, fusion, w, coef, bias) for i in items if i.positive])
+    p = np.sort([_probability(i, fusion, w, model) for i in items if i.positive])
     return float(p[math.floor(MAX_FALSE_ABSTENTION * len(p))]) - 1e-6
 
 
@@ -518,9 +571,7 @@ def report(
     items: list[Item],
     fusion: Fusion,
     w: np.ndarray,
-    coef: np.ndarray,
-    bias: float,
-    cut: float,
+    model: Any,
     calibrated: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Figures of each style: retrieval by mode, quotes, decision (at the shipped threshold,
@@ -537,7 +588,8 @@ def report(
             "keyword": _keyword_order,
         }
         for mode, order in orders.items():
-            row[f"{mode} {name}"] = round(_mean_metric(pos, order), 4)
+            if style in RETRIEVAL_STYLES:  # one article alone: its decision only
+                row[f"{mode} {name}"] = round(_mean_metric(pos, order), 4)
         if style == "qasper":
             row["hybrid evidence@3"] = round(
                 float(np.mean([i.relevant[_order(i, fusion)[:3]].any() for i in pos])), 4
@@ -550,13 +602,13 @@ def report(
                 quoted.append(bool(best is not None and labels[best]))
         if quoted:
             row["first quote right"] = round(float(np.mean(quoted)), 4)
-        cuts = {"": cut}
+        cuts = {"": model.threshold}
         if calibrated is not None:
             cuts[" (calibrated)"] = calibrated[style]
-        p_pos = np.array([_probability(i, fusion, w, coef, bias) for i in pos])
+        p_pos = np.array([_probability(i, fusion, w, model) for i in pos])
         kinds = sorted({i.kind for i in neg})
         p_neg = {
-            k: np.array([_probability(i, fusion, w, coef, bias) for i in neg if i.kind == k])
+            k: np.array([_probability(i, fusion, w, model) for i in neg if i.kind == k])
             for k in kinds
         }
         for label, t in cuts.items():
@@ -567,6 +619,16 @@ def report(
             row[f"count: {k}"] = len(p_neg[k])
         out[style] = row
     return out
+
+
+def dump_model(data: dict[str, Any], *, indent: int = 0) -> str:
+    """The model's JSON, indented, with each decision tree on one line (a file of readable
+    size rather than one number a line)."""
+    text = json.dumps({**data, "decision_trees": "__TREES__"}, indent=2)
+    pad = " " * (indent + 4)
+    trees = ",\n".join(pad + json.dumps(t, separators=(",", ":")) for t in data["decision_trees"])
+    text = text.replace('"__TREES__"', "[\n" + trees + "\n" + " " * (indent + 2) + "]")
+    return text.replace("\n", "\n" + " " * indent)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -583,26 +645,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         CACHE.write_bytes(pickle.dumps(items))
     train = [i for i in items if i.split == "train"]
     test = [i for i in items if i.split == "test"]
-    fusion, fusion_info = fit_fusion([i for i in train if i.positive])
+    # Fusion and sentence choice are fitted on the three data sets; the one-article questions
+    # repeat SQuAD's and serve the decision only.
+    ranked = [i for i in train if i.style in RETRIEVAL_STYLES]
+    fusion, fusion_info = fit_fusion([i for i in ranked if i.positive])
     print(f"fusion (keyword, sentence, coverage, heading): {fusion} {fusion_info}", flush=True)
-    w = fit_sentences(train, fusion)
+    w = fit_sentences(ranked, fusion)
     print("sentence weights:", np.round(w, 3).tolist(), flush=True)
-    coef, bias, cut = fit_decision(train, fusion, w)
-    print("decision:", np.round(coef, 3).tolist(), round(bias, 3), "threshold", round(cut, 4))
-    calibrated = {
-        s: _style_threshold([i for i in train if i.style == s], fusion, w, coef, bias)
-        for s in sorted({i.style for i in train})
-    }
-    held_out = report(test, fusion, w, coef, bias, cut, calibrated)
-    trained = report(train, fusion, w, coef, bias, cut)
-    print(json.dumps({"held_out": held_out}, indent=1))
-    if args.dry_run:
-        return 0
-    from qa.tuning import AnswerModel
+    bias, trees, cut = fit_decision(train, fusion, w)
+    print(f"decision: {len(trees)} trees, baseline {bias:.3f}, threshold {cut:.4f}", flush=True)
+    from qa.tuning import DECISION_FEATURES, AnswerModel
 
     counts = {
         f"{s} {h}": sum(1 for i in items if i.style == s and i.split == h)
-        for s in ("squad", "fiqa", "qasper")
+        for s in (*RETRIEVAL_STYLES, "article")
         for h in ("train", "test")
     }
     model = AnswerModel(
@@ -611,9 +667,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         coverage_weight=fusion[2],
         heading_weight=fusion[3],
         sentence=tuple(round(float(v), 4) for v in w),
-        decision=tuple(round(float(v), 4) for v in coef),
-        bias=round(bias, 4),
-        threshold=round(cut, 4),
+        # The decision is all trees: no linear part.
+        decision=tuple(0.0 for _ in DECISION_FEATURES),
+        bias=round(bias, 6),
+        # Rounded down, so the shipped threshold refuses no more than the fitted one.
+        threshold=math.floor(cut * 1e4) / 1e4,
+        trees=tuple(trees),
         provenance={
             "command": "python -m benchmarks.answer_fit " + " ".join(sys.argv[1:]),
             "date": dt.date.today().isoformat(),
@@ -621,22 +680,37 @@ def main(argv: Sequence[str] | None = None) -> int:
             "data": "training halves of ../shared/eval squad-dev (by article), fiqa-dev (by "
             "question), qasper-dev (by paper); negatives: held-out articles, another paper, "
             "questions of another style",
+            "decision": "scikit-learn HistGradientBoostingClassifier "
+            + json.dumps(TREE_PARAMS, sort_keys=True),
             "items": counts,
         },
     )
-    MODEL_FILE.write_text(json.dumps(model.to_json(), indent=2) + "\n", encoding="utf-8")
+    # Reported as shipped: the JSON's rounding included.
+    model = AnswerModel.from_json(json.loads(json.dumps(model.to_json())))
+    calibrated = {
+        s: _style_threshold([i for i in train if i.style == s], fusion, w, model)
+        for s in sorted({i.style for i in train})
+    }
+    held_out = report(test, fusion, w, model, calibrated)
+    trained = report(train, fusion, w, model)
+    print(json.dumps({"held_out": held_out}, indent=1))
+    if args.dry_run:
+        return 0
+    MODEL_FILE.write_text(dump_model(model.to_json()) + "\n", encoding="utf-8")
     RESULTS.write_text(
         json.dumps(
             {
-                "model": model.to_json(),
+                "model": "__MODEL__",
                 "fusion_fit": fusion_info,
-                "fusion_variants_held_out": fusion_variants(test, fusion),
+                "fusion_variants_held_out": fusion_variants(
+                    [i for i in test if i.style in RETRIEVAL_STYLES], fusion
+                ),
                 "calibrated_thresholds": calibrated,
                 "held_out": held_out,
                 "train": trained,
             },
             indent=2,
-        )
+        ).replace('"__MODEL__"', dump_model(model.to_json(), indent=2))
         + "\n",
         encoding="utf-8",
     )

@@ -143,13 +143,15 @@ def tradeoff_table(results: Path) -> str:
 
 
 FIT_STYLES = {"squad": "SQuAD (by article)", "fiqa": "FiQA (by question)", "qasper": "QASPER"}
+#: The decision is also fitted on one SQuAD article indexed alone (as a web page would be).
+DECISION_STYLES = {**FIT_STYLES, "article": "one SQuAD article alone"}
 
 
 def answer_fit_heldout(results: Path) -> str:
     """The fit's held-out halves: decision at the shipped and the calibrated threshold."""
     held = read_json(results, "answer_fit.json")["held_out"]
     rows = []
-    for style, label in FIT_STYLES.items():
+    for style, label in DECISION_STYLES.items():
         row = held[style]
         kinds = sorted(k.removeprefix("count: ") for k in row if k.startswith("count: "))
         for n, kind in enumerate(kinds):
@@ -193,7 +195,23 @@ def answer_model(results: Path) -> str:
     model = read_json(results, "answer_fit.json")["model"]
     rows = [["fusion", k, fixed(v, 2)] for k, v in model["fusion"].items()]
     rows += [["sentence", k, fixed(v, 3)] for k, v in model["sentence"].items()]
-    rows += [["decision", k, fixed(v, 3)] for k, v in model["decision"].items()]
+    linear = {k: v for k, v in model["decision"].items() if k == "bias" or v}
+    rows += [["decision", k, fixed(v, 3)] for k, v in linear.items()]
+    trees = model.get("decision_trees", [])
+    if trees:
+        # Trees have no weights to show: how often each feature splits says what they read.
+        from qa.tuning import DECISION_FEATURES
+
+        splits = [0] * len(DECISION_FEATURES)
+        for tree in trees:
+            for feature, *_ in tree:
+                if feature >= 0:
+                    splits[feature] += 1
+        rows.append(["decision", f"boosted trees ({len(trees)})", "splits"])
+        rows += [
+            ["decision", f"trees: {name}", str(n)]
+            for name, n in zip(DECISION_FEATURES, splits, strict=True)
+        ]
     rows.append(["decision", "threshold (probability)", fixed(model["threshold"], 4)])
     return table(["part", "feature", "weight"], rows, right_from=2)
 

@@ -1,6 +1,6 @@
 """The fitted answer model: how passages are ranked, which sentence is quoted, when to refuse.
 
-Three small linear parts, fitted together by ``benchmarks/answer_fit.py`` on training
+Three small parts, fitted together by ``benchmarks/answer_fit.py`` on training
 splits of several question styles (SQuAD, FiQA, QASPER) and stored in ``answer_model.json``
 beside this module, with the data, command and date that produced them:
 
@@ -10,8 +10,12 @@ beside this module, with the data, command and date that produced them:
 - **sentence**: a candidate sentence scores ``sum(weight * feature)`` over
   :data:`SENTENCE_FEATURES`; the best is quoted;
 - **decision**: the probability that the documents answer is the logistic of
-  ``bias + sum(weight * feature)`` over :data:`DECISION_FEATURES`; the answer is given when it
-  reaches ``threshold`` (an index may carry its own threshold: ``qa calibrate``).
+  ``bias + sum(weight * feature) + sum(tree(features))`` over :data:`DECISION_FEATURES`: a
+  linear part and boosted trees (:mod:`qa._trees`), either of which may be empty. Trees let
+  one threshold serve several kinds of documents: a paper's answers match its questions less
+  closely than an encyclopedia's, and a linear score cannot tell the two apart. The answer is
+  given when the probability reaches ``threshold`` (an index may carry its own: ``qa
+  calibrate``).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from typing import Any
 import numpy as np
 
 from index import QAError
+
+from ._trees import Tree, trees_from_json, trees_to_json, trees_value
 
 #: Features of a candidate sentence, in the order of :attr:`AnswerModel.sentence`.
 SENTENCE_FEATURES = (
@@ -46,7 +52,13 @@ DECISION_FEATURES = (
     "passage_coverage",  # idf-weighted share of the question's terms in the top passage
     "sentence_coverage",  # the same share in the quoted sentence
     "unknown_share",  # weight of the question's terms that no passage holds
+    "unknown_names",  # share of the names the question writes ("Hamlet") no passage holds
     "agreement",  # share of the dense side's passages that the keyword side found too
+    "similarity_spread",  # best candidate's similarity above the candidates' median
+    "candidate_sentence",  # best sentence similarity among all candidates
+    "candidate_coverage",  # best idf-weighted coverage among all candidates
+    "candidate_heading",  # best heading similarity among all candidates (0: no headings)
+    "similarity_gap",  # best candidate's similarity above the second's
 )
 
 _FILE = Path(__file__).with_name("answer_model.json")
@@ -68,6 +80,7 @@ class AnswerModel:
     decision: tuple[float, ...]
     bias: float
     threshold: float
+    trees: tuple[Tree, ...] = ()
     provenance: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def sentence_scores(self, features: np.ndarray) -> np.ndarray:
@@ -78,6 +91,8 @@ class AnswerModel:
     def probability(self, features: Sequence[float]) -> float:
         """Probability that the documents answer, from :data:`DECISION_FEATURES`."""
         z = self.bias + float(np.dot(self.decision, features))
+        if self.trees:
+            z += trees_value(self.trees, features)
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
     def to_json(self) -> dict[str, Any]:
@@ -94,6 +109,7 @@ class AnswerModel:
                 "bias": self.bias,
                 **dict(zip(DECISION_FEATURES, self.decision, strict=True)),
             },
+            "decision_trees": trees_to_json(self.trees),
             "threshold": self.threshold,
             "provenance": dict(self.provenance),
         }
@@ -111,6 +127,9 @@ class AnswerModel:
                 decision=tuple(float(data["decision"][n]) for n in DECISION_FEATURES),
                 bias=float(data["decision"]["bias"]),
                 threshold=float(data["threshold"]),
+                trees=trees_from_json(
+                    data.get("decision_trees", ()), features=len(DECISION_FEATURES)
+                ),
                 provenance=dict(data.get("provenance", {})),
             )
         except (KeyError, TypeError, ValueError) as exc:

@@ -201,7 +201,12 @@ class Bot:
             passage_coverage=float(cands.coverage[ranking.order[0]]),
             sentence_coverage=best.overlap if best is not None else 0.0,
             unknown_share=ranking.weights.unknown_share,
+            unknown_names=ranking.weights.unknown_names,
             agreement=cands.agreement,
+            similarity=cands.similarity,
+            sentence=cands.sentence,
+            coverage=cands.coverage,
+            heading=cands.heading,
         )
         confidence = self.model.probability(features)
         found = confidence >= self.threshold

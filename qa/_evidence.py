@@ -7,6 +7,7 @@ functions, so the model is fitted on exactly the numbers it later sees.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,6 +33,7 @@ class TermWeights:
     total: float
     unknown_share: float
     terms: tuple[str, ...] = ()  # the question's terms as it asked them (repeats kept)
+    unknown_names: float = 0.0  # share of the question's names that no passage holds
 
     def coverage(self, text: str) -> float:
         """Share of the question's weight in terms that ``text`` holds (0..1)."""
@@ -46,6 +48,18 @@ def term_set(text: str) -> frozenset[str]:
     """The distinct terms of a passage or sentence (remembered: the same passages come back
     question after question)."""
     return frozenset(terms(text))
+
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def name_terms(question: str) -> frozenset[str]:
+    """Terms of the words the question writes as names: capitalised after its first word,
+    or in capitals ("Hamlet", "NATO"). Documents that never use a name the question asks
+    about rarely answer it, however close the rest of the question comes."""
+    words = _WORD.findall(question)
+    names = [w for n, w in enumerate(words) if (n > 0 and w[0].isupper()) or w.isupper()]
+    return frozenset(t for w in names if len(w) > 1 for t in terms(w))
 
 
 def term_weights(
@@ -63,6 +77,7 @@ def term_weights(
     lexical = store.lexical
     weights: dict[str, float] = {}
     unknown = 0.0
+    lacking: set[str] = set()
     for t in q_terms:
         known = lexical.known(t)
         if known and sources is not None:
@@ -73,8 +88,17 @@ def term_weights(
         else:
             weights[t] = rarest
             unknown += rarest
+            lacking.add(t)
     total = sum(weights.values())
-    return TermWeights(weights, total, unknown / total if total > 0 else 0.0, tuple(asked))
+    names = name_terms(question)
+    missing = len(names & lacking)
+    return TermWeights(
+        weights,
+        total,
+        unknown / total if total > 0 else 0.0,
+        tuple(asked),
+        unknown_names=missing / len(names) if names else 0.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -283,14 +307,29 @@ def decision_features(
     passage_coverage: float,
     sentence_coverage: float,
     unknown_share: float,
+    unknown_names: float,
     agreement: float,
+    similarity: np.ndarray,
+    sentence: np.ndarray,
+    coverage: np.ndarray,
+    heading: np.ndarray,
 ) -> tuple[float, ...]:
-    """The decision's features in the order of ``DECISION_FEATURES``."""
+    """The decision's features in the order of ``DECISION_FEATURES``; ``similarity``,
+    ``sentence``, ``coverage`` and ``heading`` are the columns of every candidate
+    (:class:`Candidates`), which say how the best stands out from the rest."""
+    ranked = np.sort(np.asarray(similarity, dtype=np.float64))[::-1]
+    best = float(ranked[0]) if len(ranked) else 0.0
     return (
         top_similarity,
         sentence_similarity,
         passage_coverage,
         sentence_coverage,
         unknown_share,
+        unknown_names,
         agreement,
+        best - float(np.median(ranked)) if len(ranked) else 0.0,
+        float(np.max(sentence)) if len(sentence) else 0.0,
+        float(np.max(coverage)) if len(coverage) else 0.0,
+        float(np.max(heading)) if len(heading) else 0.0,
+        best - float(ranked[1]) if len(ranked) > 1 else 0.0,
     )

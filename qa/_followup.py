@@ -241,7 +241,13 @@ def carry_terms(
     total = sum(merged.values())
     unknown = weights.unknown_share * weights.total
     asked = weights.terms + tuple(added) if options.carry_keywords else weights.terms
-    return TermWeights(merged, total, unknown / total if total > 0 else 0.0, asked)
+    return TermWeights(
+        merged,
+        total,
+        unknown / total if total > 0 else 0.0,
+        asked,
+        unknown_names=weights.unknown_names,
+    )
 
 
 def passage_bonus(

@@ -10,7 +10,7 @@ module), kept working with the repository's tools, but not part of ``qa``'s name
   :class:`QuoteOptions`, :class:`FollowupOptions`;
 - the answer model and its features: :class:`AnswerModel`, :func:`load_answer_model`,
   :data:`SENTENCE_FEATURES` / :func:`sentence_features`, :data:`DECISION_FEATURES` /
-  :func:`decision_features`;
+  :func:`decision_features`, and :func:`trees_value` (the decision's boosted trees);
 - evaluation helpers: :class:`MemoEmbedder` (an embedder that remembers its vectors),
   :func:`sample_questions`, the text matches :func:`contains_any`, :func:`inside_any` and
   :func:`is_evidence`, and :func:`tradeoff` / :class:`TradeoffRow` (refused against wrong
@@ -32,6 +32,7 @@ from ._followup import FollowupOptions
 from ._fusion import FusionOptions
 from ._quote import QuoteOptions
 from ._tradeoff import TradeoffRow, tradeoff
+from ._trees import trees_value
 
 __all__ = [
     "DECISION_FEATURES",
@@ -50,4 +51,5 @@ __all__ = [
     "sample_questions",
     "sentence_features",
     "tradeoff",
+    "trees_value",
 ]

@@ -48,6 +48,27 @@ def test_unknown_words_weigh_as_much_as_the_rarest(bot: qa.Bot) -> None:
     assert term_weights("violin", bot.store).unknown_share == 0.0
 
 
+def test_names_the_question_writes() -> None:
+    from qa._evidence import name_terms
+
+    assert name_terms("Who is the author of Hamlet?") == {"hamlet"}
+    assert name_terms("What does NATO consider cyberspace to be?") == {"nato"}
+    # The first word is capitalised as any sentence is; a lone capital "I" is no name.
+    assert name_terms("Where did I leave the violin?") == frozenset()
+    assert name_terms("what is the best way to save money") == frozenset()
+    assert name_terms("Did Stradivari work in Cremona?") == {"stradivari", "cremona"}
+
+
+def test_unknown_names_are_the_share_of_names_no_passage_holds(bot: qa.Bot) -> None:
+    # "Cremona" is in passage b, "Hamlet" in none; lower-case words are never names.
+    assert term_weights("Was the violin made in Cremona?", bot.store).unknown_names == 0.0
+    assert term_weights("Was Hamlet's violin made in Cremona?", bot.store).unknown_names == 0.5
+    assert term_weights("who played hamlet on the violin", bot.store).unknown_names == 0.0
+    # Asked of some documents only, a name only the others hold is unknown there.
+    only_a = term_weights("Glaciers near Cremona?", bot.store, sources=["a"])
+    assert only_a.unknown_names == 1.0
+
+
 def test_the_shipped_model_is_loaded_and_used(bot: qa.Bot) -> None:
     shipped = json.loads((Path(qa.__file__).parent / "answer_model.json").read_text())
     model = load_answer_model()
@@ -94,6 +115,7 @@ def test_the_decision_reads_its_features(bot: qa.Bot) -> None:
         decision=tuple(8.0 if n == "passage_coverage" else 0.0 for n in DECISION_FEATURES),
         bias=-4.0,
         threshold=0.5,
+        trees=(),
     )
     judge = qa.Bot(bot.store, bot.embedder, model=only_coverage)
     assert judge.ask("violin maker Cremona", k=1).found
@@ -108,6 +130,79 @@ def test_the_decision_reads_its_features(bot: qa.Bot) -> None:
     judge = qa.Bot(bot.store, bot.embedder, model=wary)
     assert judge.ask("violin maker", k=1).found
     assert not judge.ask("violin zeppelin airship", k=1).found
+
+
+def test_decision_trees_add_to_the_logit(bot: qa.Bot) -> None:
+    # One stump on passage coverage: a question the documents' words cover is answered, one
+    # they do not is refused (the linear part is all zeros).
+    col = DECISION_FEATURES.index("passage_coverage")
+    stump = ((col, 0.5, 1, 2, 0.0), (-1, 0.0, 0, 0, -6.0), (-1, 0.0, 0, 0, 6.0))
+    model = replace(
+        bot.model,
+        decision=(0.0,) * len(DECISION_FEATURES),
+        bias=0.0,
+        trees=(stump,),
+        threshold=0.5,
+    )
+    judge = qa.Bot(bot.store, bot.embedder, model=model)
+    assert judge.ask("violin maker Cremona", k=1).confidence == pytest.approx(1 / (1 + np.exp(-6)))
+    assert not judge.ask("zeppelin airship hangar", k=1).found
+    # A second tree adds its leaf: two stumps give twice the logit.
+    twice = replace(model, trees=(stump, stump))
+    z = np.log(1 / qa.Bot(bot.store, bot.embedder, model=twice).ask("violin", k=1).confidence - 1)
+    assert -z == pytest.approx(12.0)
+
+
+def test_trees_walk_left_at_the_threshold_and_round_trip() -> None:
+    from qa._trees import trees_from_json, trees_to_json, trees_value
+
+    tree = (
+        (0, 1.0, 1, 2, 0.0),
+        (1, -0.5, 3, 4, 0.0),
+        (-1, 0, 0, 0, 3.0),
+        (-1, 0, 0, 0, -1.0),
+        (-1, 0, 0, 0, 1.0),
+    )
+    assert trees_value([tree], [1.0, -0.5]) == -1.0  # <= goes left, twice
+    assert trees_value([tree], [1.0, 0.0]) == 1.0
+    assert trees_value([tree], [1.5, -9.0]) == 3.0
+    assert trees_value([tree, tree], [1.5, 0.0]) == 6.0
+    assert trees_from_json(trees_to_json([tree]), features=2) == (tree,)
+    with pytest.raises(ValueError, match="lacks"):
+        trees_from_json([[[5, 0.0, 1, 2, 0.0], [-1, 0, 0, 0, 1], [-1, 0, 0, 0, 1]]], features=2)
+    with pytest.raises(ValueError, match="lacks"):
+        trees_from_json([[[0, 0.0, 1, 7, 0.0], [-1, 0, 0, 0, 1]]], features=2)
+    with pytest.raises(ValueError, match="loops"):
+        trees_value([((0, 0.0, 1, 1, 0.0), (0, 0.0, 1, 1, 0.0))], [1.0])
+
+
+def test_exported_trees_give_scikit_learns_probabilities() -> None:
+    # The fitting script ships sklearn's trees as plain lists; qa must read them as sklearn
+    # would predict, monotone constraints and sample weights included.
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from benchmarks.answer_fit import TREE_PARAMS, export_trees
+    from qa._trees import trees_value
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(1500, len(DECISION_FEATURES)))
+    y = x[:, 0] + 0.5 * x[:, 1] * x[:, 2] + rng.normal(scale=0.5, size=len(x)) > 0
+    params = {**TREE_PARAMS, "min_samples_leaf": 20, "max_iter": 30}
+    fitted = HistGradientBoostingClassifier(**params).fit(
+        x, y, sample_weight=rng.uniform(0.5, 1.5, size=len(x))
+    )
+    bias, trees = export_trees(fitted)
+    mine = [1 / (1 + np.exp(-(bias + trees_value(trees, row)))) for row in x[:200]]
+    assert mine == pytest.approx(fitted.predict_proba(x[:200])[:, 1], abs=1e-9)
+
+
+def test_a_malformed_tree_in_the_model_file_says_what_to_do(tmp_path: Path) -> None:
+    data = load_answer_model().to_json()
+    data["decision_trees"] = [[[len(DECISION_FEATURES), 0.0, 1, 2, 0.0]]]
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(qa.AnswerModelError, match="refit"):
+        load_answer_model(path)
 
 
 def test_sentence_scores_are_the_weighted_features() -> None:
