@@ -43,8 +43,9 @@ class FollowupOptions:
     carry_weight: float = 0.25
     #: Whether carried terms are also searched on the keyword (BM25) side.
     carry_keywords: bool = False
-    #: Added to the fused score of a passage among the previous answer's best.
-    passage_bonus: float = 0.05
+    #: Added to the fused score of a passage among the previous answer's best (0: off; the
+    #: fit half ties from 0 to 0.2, and the grid takes the first of a tie).
+    passage_bonus: float = 0.0
     #: How many of the previous answer's best passages get the bonus.
     carry_passages: int = 1
     #: Whether quotes are chosen by the question's own meaning (True) or by that of the
