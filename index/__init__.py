@@ -29,7 +29,7 @@ from ._errors import (
     QuestionError,
 )
 from ._location import IndexLocation, index_paths, open_index
-from ._pg import DatabaseError, is_database_url
+from ._pg_connect import DatabaseError, is_database_url
 from ._read import SUPPORTED_SUFFIXES, Document, parse_document
 
 __all__ = [

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import IndexCorruptError
-from ._pg import connect, has_index, is_database_url, redact
+from ._pg_connect import connect, has_index, is_database_url, redact
 from ._store import file_lock, live_version
 
 _FILE = "feedback.jsonl"

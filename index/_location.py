@@ -25,7 +25,7 @@ from ._chunk import ChunkingOptions
 from ._delta import add_documents
 from ._embed import Embedder
 from ._errors import IndexCorruptError, IndexNotFoundError, ModelMismatchError
-from ._pg import DatabaseError, is_database_url, redact
+from ._pg_connect import DatabaseError, is_database_url, redact
 from ._protocol import SearchStore
 from ._read import DEFAULT_MAX_FILE_BYTES, Document
 from ._remove import remove_sources
@@ -184,10 +184,10 @@ class PgIndex:
 
     def version(self) -> str:
         """The ``version`` row of ``qa_meta``, new with every committed write."""
-        from ._pg import _psycopg, first_line, read_version
+        from ._pg_connect import driver, first_line, read_version
         from ._pg_pool import close_pool_when_collected, open_pool, pooled_failure
 
-        errors = _psycopg()
+        errors = driver()
         with self._lock:
             if self._pool is None:
                 self._pool = open_pool(self.url, max_size=2, vectors=False, workers=1)

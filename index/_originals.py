@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from ._pg import connect, is_database_url
+from ._pg_connect import connect, is_database_url
 from ._read import Document
 from ._store import live_version, read_manifest, writer_lock
 

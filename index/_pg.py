@@ -24,20 +24,30 @@ transaction under an advisory lock.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
-from ._chunk import ChunkingOptions
-from ._errors import IndexCorruptError, IndexNotFoundError, QAError
-from ._lexical import K1, LEGACY_ANALYZER, B
+from ._errors import IndexCorruptError, IndexNotFoundError
+from ._lexical import LEGACY_ANALYZER
+from ._pg_connect import (
+    EF_SEARCH,
+    SCHEMA_VERSION,
+    DatabaseError,
+    chunking_from_meta,
+    connect,
+    driver,
+    first_line,
+    read_meta,
+    redact,
+    register_vector,
+)
+from ._pg_sql import DENSE_EXACT_SQL, DENSE_SOURCES_SQL, keyword_query, source_names, tsquery_any
 from ._read import Document
 from ._shared import idf, sentences_inside
 from ._store import FORMAT_VERSION, Manifest, SourceInfo, check_analyzer
@@ -48,204 +58,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-#: URL schemes that name a PostgreSQL database instead of an index folder.
-URL_SCHEMES = ("postgresql://", "postgres://")
-#: Key of the advisory lock that serialises writers of one database.
-LOCK_KEY = 0x71612D696E646578  # "qa-index"
-#: HNSW candidate list per search: pgvector returns at most this many rows.
-EF_SEARCH = 100
 #: pgvector's largest ``hnsw.ef_search``; a dense search for more passages scans exactly.
 EF_SEARCH_MAX = 1000
-#: Version of the tables' layout, kept as ``schema_version`` in ``qa_meta``. Writers migrate
-#: older tables when they take the lock (``index._pg_build._ensure_schema``); readers cope
-#: with older ones and refuse newer ones.
-#: 1: no version row; 2: ``sentence_vectors`` on documents, ``version`` in qa_meta.
-SCHEMA_VERSION = 2
-
-# Keyword search: the GIN index finds passages holding any query term; each is scored by
-# BM25 with idf from document frequencies (counted through the GIN index too) and the
-# passage count and mean length kept in qa_meta by writers.
-_BM25_TEMPLATE = """
-WITH stats AS (
-    SELECT (SELECT value::float8 FROM qa_meta WHERE key = 'passages') AS n,
-           (SELECT value::float8 FROM qa_meta WHERE key = 'mean_terms') AS mean
-), query AS (
-    SELECT t AS term, count(*) AS times FROM unnest(%(terms)s::text[]) AS t GROUP BY t
-), weights AS (
-    SELECT term, times, (SELECT count(*) FROM qa_passages
-                         WHERE tsv @@ to_tsquery('simple', quote_literal(term))) AS df
-    FROM query
-), hits AS (
-    SELECT id, document, start_char, end_char, tsv, n_terms FROM qa_passages
-    WHERE tsv @@ to_tsquery('simple', %(any)s){only}
-)
-SELECT h.id, h.document, h.start_char, h.end_char,
-       sum(w.times * ln(1 + (s.n - w.df + 0.5) / (w.df + 0.5))
-           * cardinality(u.positions)
-           / (cardinality(u.positions)
-              + %(k1)s * (1 - %(b)s + %(b)s * h.n_terms / greatest(s.mean, 1e-9)))) AS score,
-       (SELECT json_object_agg(term, df) FROM weights) AS dfs, max(s.n) AS n
-FROM hits h
-CROSS JOIN stats s
-CROSS JOIN LATERAL unnest(h.tsv) AS u(lexeme, positions, weights)
-JOIN weights w ON w.term = u.lexeme
-GROUP BY h.id, h.document, h.start_char, h.end_char
-ORDER BY score DESC, h.id
-LIMIT %(k)s
-"""
-# Only passages of the documents named in %(sources)s. In keyword search, document
-# frequencies (``weights``) and the passage count stay those of the whole index, as in the
-# folder store.
-_IN_SOURCES = "document IN (SELECT id FROM qa_documents WHERE source = ANY(%(sources)s::text[]))"
-_BM25_SQL = _BM25_TEMPLATE.format(only="")
-_BM25_SOURCES_SQL = _BM25_TEMPLATE.format(only=f"\n      AND {_IN_SOURCES}")
-# Dense search in some documents scores every passage of theirs exactly. An HNSW scan with
-# the filter drops candidates from other documents after the search, leaving fewer than k
-# (none, for a small document in a large index); the passages of a few documents are few,
-# and found through the index on qa_passages (document). MATERIALIZED keeps the planner
-# from answering the ORDER BY with the HNSW index.
-_DENSE_SOURCES_SQL = f"""
-WITH scored AS MATERIALIZED (
-    SELECT id, document, start_char, end_char, embedding <=> %(v)s AS distance
-    FROM qa_passages WHERE {_IN_SOURCES}
-)
-SELECT id, document, start_char, end_char, 1 - distance FROM scored
-ORDER BY distance, id
-LIMIT %(k)s
-"""
-
-
-_DENSE_EXACT_SQL = """
-WITH scored AS MATERIALIZED (
-    SELECT id, document, start_char, end_char, embedding <=> %(v)s AS distance
-    FROM qa_passages
-)
-SELECT id, document, start_char, end_char, 1 - distance FROM scored
-ORDER BY distance, id
-LIMIT %(k)s
-"""
-
-
-class DatabaseError(QAError):
-    """The PostgreSQL store cannot be used (driver missing, server unreachable, no pgvector)."""
-
-
-def first_line(exc: BaseException) -> str:
-    """The first line of a driver error, shortened: the part a message can show."""
-    text = str(exc).strip()
-    return (text.splitlines()[0] if text else type(exc).__name__)[:160]
-
-
-def is_database_url(location: object) -> bool:
-    """Whether ``location`` names a PostgreSQL database (``postgresql://...``)."""
-    return isinstance(location, str) and location.startswith(URL_SCHEMES)
-
-
-def redact(url: str) -> str:
-    """``url`` without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password:
-        host = parts.netloc.rsplit("@", 1)[1]
-        user = parts.username or ""
-        return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
-    return url
-
-
-def _psycopg() -> Any:
-    try:
-        import pgvector.psycopg  # noqa: F401
-        import psycopg
-    except ImportError as exc:
-        raise DatabaseError(
-            "the PostgreSQL store needs psycopg 3 and pgvector; "
-            "install them with `pip install 'qa-quotes[postgres]'`"
-        ) from exc
-    return psycopg
-
-
-def connect(url: str) -> psycopg.Connection[Any]:
-    """An autocommit connection to ``url``, or :class:`DatabaseError` saying what to check."""
-    pg = _psycopg()
-    try:
-        conn: psycopg.Connection[Any] = pg.connect(url, autocommit=True, connect_timeout=10)
-    except pg.Error as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise DatabaseError(
-            f"cannot connect to {redact(url)} ({reason}); "
-            "check the URL and that the server is running"
-        ) from exc
-    return conn
-
-
-def register_vector(conn: psycopg.Connection[Any], url: str) -> None:
-    """Teach the connection the ``vector`` type (the pgvector extension must exist)."""
-    from pgvector.psycopg import register_vector as register
-
-    try:
-        register(conn)
-    except Exception as exc:  # psycopg.ProgrammingError: vector type not found
-        raise DatabaseError(
-            f"the pgvector extension is missing in {redact(url)}; "
-            "run `CREATE EXTENSION vector` there as an administrator"
-        ) from exc
-
-
-def has_index(conn: psycopg.Connection[Any]) -> bool:
-    """Whether the qa tables exist in the connection's search path."""
-    row = conn.execute(
-        "SELECT to_regclass('qa_meta') IS NOT NULL AND to_regclass('qa_passages') IS NOT NULL"
-        " AND to_regclass('qa_documents') IS NOT NULL"
-    ).fetchone()
-    return bool(row and row[0])
-
-
-def read_meta(conn: psycopg.Connection[Any]) -> dict[str, str]:
-    """The ``qa_meta`` table as a dict (empty when there is no index)."""
-    if not has_index(conn):
-        return {}
-    return {str(k): str(v) for k, v in conn.execute("SELECT key, value FROM qa_meta")}
-
-
-def read_version(conn: psycopg.Connection[Any]) -> str:
-    """The ``version`` of the index, new with every committed write ("" if there is none)."""
-    if not has_index(conn):
-        return ""
-    row = conn.execute(
-        "SELECT coalesce((SELECT value FROM qa_meta WHERE key = 'version'),"
-        " (SELECT value FROM qa_meta WHERE key = 'updated'), '')"
-    ).fetchone()
-    return str(row[0]) if row else ""
-
-
-def chunking_from_meta(meta: dict[str, str]) -> ChunkingOptions:
-    """The chunking options recorded in ``qa_meta``."""
-    return ChunkingOptions(**json.loads(meta["chunking"]))
-
-
-def _names(sources: Sequence[str]) -> list[str]:
-    # Source names as a list for ``ANY(...)``; one name given as a string is one name.
-    return [sources] if isinstance(sources, str) else [str(s) for s in sources]
-
-
-def tsquery_any(query_terms: Sequence[str]) -> str:
-    """A ``to_tsquery('simple', ...)`` text matching any of the (already stemmed) terms."""
-    unique = dict.fromkeys(t for t in query_terms if t)
-    return " | ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in unique)
-
-
-def keyword_query(
-    query_terms: Sequence[str], k: int, *, sources: Sequence[str] | None = None
-) -> tuple[str, dict[str, Any]] | None:
-    """The BM25 SQL of a keyword search for the (stemmed) terms and its parameters, or None
-    when no term is left to search for."""
-    words = [t for t in query_terms if t]
-    text = tsquery_any(words)
-    if not text:
-        return None
-    params: dict[str, Any] = {"terms": words, "any": text, "k": k, "k1": K1, "b": B}
-    if sources is None:
-        return _BM25_SQL, params  # the same k1 and b as the folder store
-    return _BM25_SOURCES_SQL, {**params, "sources": _names(sources)}
 
 
 @dataclass(frozen=True)
@@ -303,7 +117,7 @@ class PgStore:
             yield conn
 
     def _run(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
-        psycopg = _psycopg()
+        psycopg = driver()
         for attempt in (0, 1):
             if self._closed:
                 raise DatabaseError(
@@ -499,10 +313,10 @@ class PgStore:
         def search(conn: psycopg.Connection[Any]) -> list[tuple[Any, ...]]:
             if sources is not None:
                 return conn.execute(
-                    _DENSE_SOURCES_SQL, {"v": query, "k": k, "sources": _names(sources)}
+                    DENSE_SOURCES_SQL, {"v": query, "k": k, "sources": source_names(sources)}
                 ).fetchall()
             if k > EF_SEARCH_MAX:  # more than HNSW can return: score every passage
-                return conn.execute(_DENSE_EXACT_SQL, {"v": query, "k": k}).fetchall()
+                return conn.execute(DENSE_EXACT_SQL, {"v": query, "k": k}).fetchall()
             if k > EF_SEARCH:  # HNSW returns at most ef_search rows: for this search only
                 conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(k),))
             return conn.execute(

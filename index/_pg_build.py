@@ -32,19 +32,18 @@ from ._errors import (
     ModelMismatchError,
 )
 from ._lexical import ANALYZER, terms
-from ._pg import (
-    ADDED_COLUMNS,
+from ._pg import ADDED_COLUMNS, wait_for
+from ._pg_connect import (
     LOCK_KEY,
     SCHEMA_VERSION,
     DatabaseError,
-    _psycopg,
     chunking_from_meta,
     connect,
+    driver,
     first_line,
     read_meta,
     redact,
     register_vector,
-    wait_for,
 )
 from ._prepare import Prepared, distinct, is_upload, prepare
 from ._read import DEFAULT_MAX_FILE_BYTES, Document
@@ -328,7 +327,7 @@ def _remove_unmapped(
 def driver_errors(url: str) -> Iterator[None]:
     """Turn a driver error inside a write into :class:`DatabaseError` (the transaction was
     rolled back: nothing changed)."""
-    psycopg = _psycopg()
+    psycopg = driver()
     try:
         yield
     except psycopg.Error as exc:

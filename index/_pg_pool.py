@@ -10,7 +10,14 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from ._pg import EF_SEARCH, DatabaseError, connect, first_line, redact, register_vector
+from ._pg_connect import (
+    EF_SEARCH,
+    DatabaseError,
+    connect,
+    first_line,
+    redact,
+    register_vector,
+)
 
 if TYPE_CHECKING:
     import psycopg

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import IndexCorruptError, IndexNotFoundError
-from ._pg import connect, is_database_url, read_meta, redact
+from ._pg_connect import connect, is_database_url, read_meta, redact
 from ._store import live_version, writer_lock
 
 _FILE = "settings.json"

@@ -34,8 +34,8 @@ from ._feedback import append_feedback, read_feedback
 from ._lexical import ANALYZER, Lexical, terms
 from ._locations import location_label
 from ._originals import keep_original, read_original
-from ._pg import keyword_query
 from ._pg_pool import search_connection
+from ._pg_sql import keyword_query
 from ._prepare import UPLOAD_PREFIX
 from ._protocol import SearchStore
 from ._read import DEFAULT_MAX_FILE_BYTES, find_files, read_document

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import index
+import index._pg_connect
 import qa
 from index import build_index
 from index._lexical import ANALYZER, terms
@@ -171,7 +172,7 @@ def test_postgres_records_the_analyzer_and_refuses_another(pg_url: str, tmp_path
     ids, _ = store.keyword(terms(unicodedata.normalize("NFD", "caf\u00e9")), 3)
     assert len(ids) == 1
     store.close()
-    conn = index._pg.connect(pg_url)
+    conn = index._pg_connect.connect(pg_url)
     conn.execute("DELETE FROM qa_meta WHERE key = 'analyzer'")  # as an older qa wrote it
     conn.close()
     with pytest.raises(qa.IndexCorruptError, match=r"keyword analyzer .*--store URL"):
@@ -185,7 +186,7 @@ def test_postgres_keeps_keep_all_for_rebuilds(pg_url: str, tmp_path: Path) -> No
     (tmp_path / "page.txt").write_text(PAGE, encoding="utf-8")
 
     def indexed() -> str:
-        conn = index._pg.connect(pg_url)
+        conn = index._pg_connect.connect(pg_url)
         try:
             row = conn.execute("SELECT string_agg(text, ' ') FROM qa_passages").fetchone()
         finally:

@@ -90,7 +90,7 @@ def test_a_bot_closes_its_connection(pg_index: str) -> None:
 
 @pytest.mark.slow
 def test_the_schema_has_a_version_and_old_tables_are_migrated(pg_index: str) -> None:
-    from index._pg import SCHEMA_VERSION, connect
+    from index._pg_connect import SCHEMA_VERSION, connect
 
     conn = connect(pg_index)
     with conn:

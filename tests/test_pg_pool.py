@@ -12,7 +12,7 @@ import pytest
 
 import index
 import qa
-from index._pg import connect
+from index._pg_connect import connect
 from tests.fakes import FakeEmbedder
 
 TOPICS = {

@@ -20,6 +20,8 @@ import numpy as np
 import pytest
 
 import index
+import index._pg_connect
+import index._pg_sql
 import qa
 from index._lexical import terms
 from index._pg import open_pg_store
@@ -395,7 +397,7 @@ def test_two_indexers_at_once_leave_one_consistent_index(pg_url: str, tmp_path: 
     store = open_pg_store(pg_url)
     final = frozenset(d.source for d in store.documents)
     assert final in (sets["a"], sets["b"])
-    conn = index._pg.connect(pg_url)
+    conn = index._pg_connect.connect(pg_url)
     with conn:
         orphans, mismatched, wrong_text, counted = conn.execute(
             """SELECT
@@ -471,10 +473,10 @@ def test_a_read_sees_one_committed_state_while_a_writer_swaps(
 @pytest.mark.slow
 def test_a_writer_waits_for_the_lock_then_says_so(pg_url: str, tmp_path: Path) -> None:
     _write(tmp_path, _TOPICS)
-    holder = index._pg.connect(pg_url)
+    holder = index._pg_connect.connect(pg_url)
     try:
         with holder.transaction():
-            holder.execute("SELECT pg_advisory_xact_lock(%s)", (index._pg.LOCK_KEY,))
+            holder.execute("SELECT pg_advisory_xact_lock(%s)", (index._pg_connect.LOCK_KEY,))
             with pytest.raises(index.IndexLockedError, match="another process is writing"):
                 build_pg_index([tmp_path], pg_url, embedder=FakeEmbedder(), lock_timeout=1)
     finally:
@@ -537,13 +539,13 @@ def test_urls_are_told_from_folders() -> None:
     assert index.is_database_url("postgres://h/db")
     assert not index.is_database_url("postgresql-index")
     assert not index.is_database_url(Path("postgresql://x"))
-    assert index._pg.redact("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db"
-    assert index._pg.tsquery_any(["it's", "a\\b", "it's"]) == "'it''s' | 'a\\\\b'"
+    assert index._pg_connect.redact("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db"
+    assert index._pg_sql.tsquery_any(["it's", "a\\b", "it's"]) == "'it''s' | 'a\\\\b'"
 
 
 @pytest.mark.slow
 def test_schemas_hold_separate_indexes_in_one_database(pg_url: str, tmp_path: Path) -> None:
-    conn = index._pg.connect(pg_url)
+    conn = index._pg_connect.connect(pg_url)
     with conn:
         conn.execute("CREATE SCHEMA team_a")
         conn.execute("CREATE SCHEMA team_b")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import index
+import index._pg_connect
 import qa
 from index._pg_build import build_pg_index
 from tests.conftest import REPO
@@ -184,7 +185,7 @@ _KILLS = {
 
 
 def _consistent_pg(url: str) -> None:
-    conn = index._pg.connect(url)
+    conn = index._pg_connect.connect(url)
     with conn:
         row = conn.execute(
             """SELECT
