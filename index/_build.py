@@ -21,15 +21,8 @@ from ._prepare import distinct, is_upload
 from ._read import DEFAULT_MAX_FILE_BYTES, Document, read_source, scan_files
 from ._split import split_documents
 from ._stages import stage
-from ._store import (
-    Manifest,
-    SourceInfo,
-    Store,
-    load_store,
-    read_manifest,
-    write_version,
-    writer_lock,
-)
+from ._store import Manifest, SourceInfo, Store, load_store, read_manifest
+from ._store_write import write_version, writer_lock
 
 T = TypeVar("T")
 

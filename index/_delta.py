@@ -21,7 +21,8 @@ from ._errors import DocumentError, EmptyCorpusError, IndexNotFoundError, ModelM
 from ._lexical import Lexical
 from ._prepare import Prepared, distinct, prepare
 from ._read import Document
-from ._store import Manifest, SourceInfo, Store, open_store, read_manifest, write_version
+from ._store import Manifest, SourceInfo, Store, open_store, read_manifest
+from ._store_write import write_version
 
 
 @dataclass
@@ -160,7 +161,7 @@ def add_documents(
     which only applies when there is no index yet.
     """
     from ._build import checked_options
-    from ._store import writer_lock
+    from ._store_write import writer_lock
 
     root = Path(path)
     distinct(documents)
@@ -206,7 +207,7 @@ def remove_documents(
 ) -> tuple[int, int, list[str]]:
     """Drop ``sources`` from the folder index at ``root``, under the lock: (documents,
     passages, indexed sources before) — or DocumentError/EmptyCorpusError, changing nothing."""
-    from ._store import writer_lock
+    from ._store_write import writer_lock
 
     open_store(root)  # a missing or damaged index fails here, before a lock file is made
     with writer_lock(root, timeout=lock_timeout):

@@ -22,7 +22,8 @@ from typing import Any
 
 from ._errors import IndexCorruptError
 from ._pg_connect import connect, has_index, is_database_url, redact
-from ._store import file_lock, live_version
+from ._store import live_version
+from ._store_write import file_lock
 
 _FILE = "feedback.jsonl"
 _LOCK = ".feedback.lock"

@@ -29,7 +29,7 @@ from ._pg_connect import DatabaseError, is_database_url, redact
 from ._protocol import SearchStore
 from ._read import DEFAULT_MAX_FILE_BYTES, Document
 from ._remove import remove_sources
-from ._store import _current_name, open_store, read_manifest
+from ._store import current_name, open_store, read_manifest
 
 if TYPE_CHECKING:
     import psycopg_pool
@@ -99,7 +99,7 @@ class FolderIndex:
 
     def version(self) -> str:
         """The name of the live version folder."""
-        return _current_name(self.path)
+        return current_name(self.path)
 
     def open(self) -> SearchStore:
         """Load the live version into memory."""

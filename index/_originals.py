@@ -21,7 +21,8 @@ from typing import Any
 
 from ._pg_connect import connect, is_database_url
 from ._read import Document
-from ._store import live_version, read_manifest, writer_lock
+from ._store import live_version, read_manifest
+from ._store_write import writer_lock
 
 _FOLDER = "originals"
 _SHA = re.compile(r"^[0-9a-f]{64}$")

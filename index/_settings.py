@@ -14,7 +14,8 @@ from typing import Any
 
 from ._errors import IndexCorruptError, IndexNotFoundError
 from ._pg_connect import connect, is_database_url, read_meta, redact
-from ._store import live_version, writer_lock
+from ._store import live_version
+from ._store_write import writer_lock
 
 _FILE = "settings.json"
 

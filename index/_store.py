@@ -14,18 +14,13 @@ Layout of an index folder ``DIR``::
 
 A new version is written beside the live one and made live by replacing ``CURRENT``, so a
 crash or an error half way leaves the previous index as it was, and readers never see a
-half-written one.
+half-written one (the writing is in :mod:`index._store_write`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
-import shutil
-import time
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -34,15 +29,15 @@ from typing import Any
 import numpy as np
 
 from ._chunk import ChunkingOptions
-from ._errors import IndexCorruptError, IndexLockedError, IndexNotFoundError
+from ._errors import IndexCorruptError, IndexNotFoundError
 from ._lexical import ANALYZER, LEGACY_ANALYZER, Lexical
 from ._read import Document
 from ._shared import sentences_inside
 
 FORMAT = "qa-index"
 FORMAT_VERSION = 1
-_CURRENT = "CURRENT"
-_MANIFEST = "manifest.json"
+CURRENT_FILE = "CURRENT"
+MANIFEST_FILE = "manifest.json"
 
 #: Above this many passages the vectors go into an HNSW graph rather than a flat (exact)
 #: index: one flat query then costs more than encoding the question (benchmarks/scale.py,
@@ -278,13 +273,13 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 def live_version(path: Path) -> Path:
     """The folder holding the live version of the index at ``path``."""
     path = Path(path)
-    if (path / _MANIFEST).is_file():  # a version folder named directly
+    if (path / MANIFEST_FILE).is_file():  # a version folder named directly
         return path
-    pointer = path / _CURRENT
+    pointer = path / CURRENT_FILE
     if not pointer.is_file():
         if path.is_dir() and any(path.iterdir()):
             raise IndexCorruptError(
-                f"{path} is not a qa index (no {_CURRENT} file); "
+                f"{path} is not a qa index (no {CURRENT_FILE} file); "
                 f"rebuild it with `qa index PATH... --out {path}`"
             )
         raise IndexNotFoundError(
@@ -307,7 +302,7 @@ def read_manifest(path: Path) -> Manifest:
 
 def _manifest_at(version: Path, path: Path) -> Manifest:
     try:
-        raw = (version / _MANIFEST).read_text(encoding="utf-8")
+        raw = (version / MANIFEST_FILE).read_text(encoding="utf-8")
         data = json.loads(raw)
         if data.get("format") != FORMAT:
             raise ValueError("not a qa index manifest")
@@ -352,12 +347,12 @@ def load_store(path: str | os.PathLike[str]) -> Store:
     # A writer may make a new version live, and prune this one, while it is being read:
     # a failed read is retried on the new version, so readers never see a half-gone one.
     for attempt in range(5):
-        name = _current_name(root)
+        name = current_name(root)
         try:
             version = live_version(root)
             return _load(root, version, _manifest_at(version, root))
         except IndexCorruptError:
-            if attempt == 4 or _current_name(root) == name:
+            if attempt == 4 or current_name(root) == name:
                 raise
     raise AssertionError("unreachable")
 
@@ -446,97 +441,6 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-# -- writing -------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def writer_lock(path: Path, *, timeout: float = 60.0) -> Iterator[None]:
-    """Hold the index's writer lock; wait up to ``timeout`` seconds for another writer."""
-    path.mkdir(parents=True, exist_ok=True)
-    busy = f"another process is writing the index at {path}; wait for it to finish and try again"
-    with file_lock(path / ".lock", timeout=timeout, busy=busy):
-        yield
-
-
-@contextlib.contextmanager
-def file_lock(lock_file: Path, *, timeout: float, busy: str, poll: float = 0.1) -> Iterator[None]:
-    """Hold an exclusive lock on ``lock_file`` (made if missing), waiting up to ``timeout``
-    seconds; :class:`IndexLockedError` with the message ``busy`` after that."""
-    with open(lock_file, "a+") as fh:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise IndexLockedError(busy) from None
-                time.sleep(poll)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def write_version(
-    path: Path,
-    *,
-    manifest: Manifest,
-    documents: Sequence[Document],
-    passages: np.ndarray,
-    sentences: np.ndarray,
-    vectors: np.ndarray,
-    lexical: Lexical,
-    sentence_vectors: np.ndarray | None = None,
-) -> Path:
-    """Write a new version of the index and make it live. Call with the writer lock held."""
-    import faiss
-
-    version = path / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
-    staging = path / f"tmp-{version.name}"
-    staging.mkdir(parents=True)
-    try:
-        with (staging / "documents.jsonl").open("w", encoding="utf-8") as fh:
-            for doc in documents:
-                record = {
-                    "source": doc.source,
-                    "title": doc.title,
-                    "kind": doc.kind,
-                    "sha256": doc.sha256,
-                    "page_starts": list(doc.page_starts),
-                    "locations": [list(loc) for loc in doc.locations],
-                    "ocr_pages": list(doc.ocr_pages),
-                    "text": doc.text,
-                }
-                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-        np.save(staging / "passages.npy", passages.astype(np.int64), allow_pickle=False)
-        np.save(staging / "sentences.npy", sentences.astype(np.int64), allow_pickle=False)
-        if sentence_vectors is not None:
-            # float16: half the disk and page cache; cosines move by ~1e-3 at most.
-            np.save(
-                staging / "sentence_vectors.npy",
-                np.asarray(sentence_vectors, dtype=np.float16),
-                allow_pickle=False,
-            )
-        faiss.write_index(vector_index(vectors, manifest.dimension), str(staging / "vectors.faiss"))
-        lexical.save(staging / "bm25")
-        # The manifest goes last: a version folder with a manifest is complete.
-        (staging / _MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
-        _fsync_tree(staging)
-        os.replace(staging, version)
-        pointer_tmp = path / f".{_CURRENT}.{uuid.uuid4().hex[:8]}"
-        pointer_tmp.write_text(version.name + "\n", encoding="utf-8")
-        _fsync_file(pointer_tmp)
-        previous = _current_name(path)
-        os.replace(pointer_tmp, path / _CURRENT)
-        _fsync_dir(path)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    _prune(path, keep={version.name, previous})
-    return version
-
-
 def vector_index(vectors: np.ndarray, dimension: int) -> Any:
     """The FAISS index for ``vectors``: exact up to :data:`APPROXIMATE_ABOVE`, HNSW above."""
     import faiss
@@ -552,42 +456,8 @@ def vector_index(vectors: np.ndarray, dimension: int) -> Any:
     return index
 
 
-def _current_name(path: Path) -> str:
+def current_name(path: Path) -> str:
     try:
-        return (path / _CURRENT).read_text(encoding="utf-8").strip()
+        return (path / CURRENT_FILE).read_text(encoding="utf-8").strip()
     except OSError:
         return ""
-
-
-def _prune(path: Path, *, keep: set[str]) -> None:
-    # Keep the previous version one round, for readers that were loading it just now.
-    for child in path.iterdir():
-        if child.name in keep:
-            continue
-        if child.is_dir() and (child.name.startswith("v-") or child.name.startswith("tmp-")):
-            shutil.rmtree(child, ignore_errors=True)
-        elif child.name.startswith(f".{_CURRENT}."):
-            child.unlink(missing_ok=True)
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_tree(folder: Path) -> None:
-    for root, _, files in os.walk(folder):
-        for name in files:
-            _fsync_file(Path(root) / name)
-        _fsync_dir(Path(root))

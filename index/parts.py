@@ -41,7 +41,8 @@ from ._protocol import SearchStore
 from ._read import DEFAULT_MAX_FILE_BYTES, find_files, read_document
 from ._settings import read_setting, write_setting
 from ._stages import build_stages
-from ._store import Manifest, SourceInfo, read_manifest, write_version, writer_lock
+from ._store import Manifest, SourceInfo, read_manifest
+from ._store_write import write_version, writer_lock
 from ._uploads import check_upload, safe_upload_name
 
 __all__ = [

@@ -36,6 +36,7 @@ import index
 import index._lexical
 import index._pg_build
 import index._store
+import index._store_write
 from tests.fakes import FakeEmbedder
 
 HOOKS = ("embed", "np.save", "write_index", "bm25.save", "fsync", "os.replace", "prune")
@@ -89,7 +90,7 @@ def _install_kill(spec: str) -> None:
         "bm25.save": (index._lexical.Lexical, "save"),
         "fsync": (os, "fsync"),
         "os.replace": (os, "replace"),
-        "prune": (index._store, "_prune"),
+        "prune": (index._store_write, "_prune"),
     }
     from ui._uploads import Library
 
@@ -120,7 +121,7 @@ def _build(args: argparse.Namespace) -> None:
 
 
 def _lock(args: argparse.Namespace) -> None:
-    with index._store.writer_lock(Path(args.dir)):
+    with index._store_write.writer_lock(Path(args.dir)):
         print("locked", flush=True)
         time.sleep(args.seconds)
     print("released", flush=True)

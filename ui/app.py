@@ -11,24 +11,22 @@ adds the sources panel and the document list around it. ``ask`` is a JSON API en
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from collections.abc import Sequence
 from typing import Any
 
 import index
 import qa
 
+from ._chat import answer_json, answer_turn, as_library, chat_function
 from ._defaults import DEFAULT_HOST, DEFAULT_PORT, quiet_network
 from ._examples import example_questions
 from ._feedback import ANSWERS_JS, Turn, add_turn
 from ._feedback import wire as wire_feedback
 from ._history import previous_questions
 from ._open import linker, mount_documents
+from ._style import COPY_JS, CSS
 from ._uploads import Library
 from ._views import chat_markdown, documents_html, sources_html, upload_markdown
-
-#: Most passages one question may ask for (the page's slider and the API).
-MAX_K = 50
 
 #: Most browser or API sessions whose page state the server keeps (Gradio's
 #: ``state_session_capacity``; its own default is 10,000). Each costs about 60 KB: a copy of
@@ -42,140 +40,6 @@ DEFAULT_MAX_SESSIONS = 1000
 #: not used here, so keep fewer records and summarise them rarely.
 _ANALYTICS = {"GRADIO_ANALYTICS_MAX_EVENTS": "1000", "GRADIO_ANALYTICS_CACHE_FREQUENCY": "1000"}
 
-_COPY_JS = """
-element.addEventListener('click', async (event) => {
-  const button = event.target.closest('button[data-copy]');
-  if (!button) return;
-  const text = button.dataset.copy;
-  try {
-    await navigator.clipboard.writeText(text);
-  } catch (error) {
-    // Not a secure context (served to another machine over http): the old way still works.
-    const area = document.createElement('textarea');
-    area.value = text;
-    document.body.appendChild(area);
-    area.select();
-    document.execCommand('copy');
-    area.remove();
-  }
-  button.dataset.label = button.dataset.label || button.textContent;
-  button.textContent = 'Copied';
-  setTimeout(() => { button.textContent = button.dataset.label; }, 1500);
-});
-"""
-
-_CSS = """
-.qa-sources { display: flex; flex-direction: column; gap: 10px; }
-.qa-empty { color: var(--body-text-color-subdued); padding: 8px 2px; }
-.qa-sources-title { font-weight: 600; color: var(--body-text-color); }
-.qa-card { border: 1px solid var(--border-color-primary); border-radius: var(--radius-lg);
-  padding: 10px 12px; background: var(--background-fill-secondary);
-  color: var(--body-text-color); }
-.qa-card-head { display: flex; flex-wrap: wrap; gap: 4px 8px; align-items: baseline;
-  font-size: var(--text-sm); }
-.qa-rank { font-weight: 700; color: var(--color-accent); }
-.qa-source { font-weight: 600; overflow-wrap: anywhere; }
-.qa-where { color: var(--body-text-color-subdued); }
-.qa-rel { border-radius: 999px; padding: 0 8px; font-size: var(--text-xs);
-  border: 1px solid var(--border-color-primary); }
-.qa-rel-high { background: rgba(34, 197, 94, 0.18); }
-.qa-rel-medium { background: rgba(234, 179, 8, 0.18); }
-.qa-rel-low { background: rgba(148, 163, 184, 0.18); }
-.qa-passage, .qa-context-text { white-space: pre-wrap; overflow-wrap: anywhere;
-  margin-top: 6px; line-height: 1.5; font-size: var(--text-md); }
-.qa-context summary { cursor: pointer; margin-top: 6px; font-size: var(--text-sm);
-  color: var(--color-accent); }
-.qa-context-text { max-height: 320px; overflow-y: auto; padding: 6px 8px;
-  border-left: 3px solid var(--color-accent); background: var(--background-fill-primary); }
-.qa-muted { color: var(--body-text-color-subdued); }
-.qa-actions { margin-top: 8px; display: flex; flex-wrap: wrap; gap: 6px; }
-.qa-copy { font-size: var(--text-sm); padding: 2px 10px; border-radius: var(--radius-md);
-  border: 1px solid var(--border-color-primary); background: var(--background-fill-primary);
-  color: var(--body-text-color); cursor: pointer; }
-.qa-copy:hover, .qa-copy:focus-visible { border-color: var(--color-accent); }
-mark { background: #fde047; color: #111827; border-radius: 2px; padding: 0 1px; }
-#qa-doc-list .qa-docs table { width: 100%; border-collapse: collapse; border: none !important;
-  font-size: var(--text-sm); margin-top: 6px; }
-#qa-doc-list .qa-docs th, #qa-doc-list .qa-docs td { text-align: left; padding: 4px 6px;
-  border: none; border-bottom: 1px solid var(--border-color-primary); }
-#qa-doc-list .qa-docs .qa-num { text-align: right; }
-.qa-doc-name { overflow-wrap: anywhere; }
-@media (max-width: 640px) {
-  .qa-docs th:nth-child(2), .qa-docs td:nth-child(2),
-  .qa-docs th:nth-child(3), .qa-docs td:nth-child(3) { display: none; }
-}
-"""
-
-
-def _library(target: qa.Bot | Library) -> Library:
-    return target if isinstance(target, Library) else Library(target)
-
-
-def _answer(
-    library: Library,
-    message: str,
-    *,
-    k: int,
-    mode: str,
-    search_only: bool,
-    sources: Sequence[str] | None = None,
-    history: Sequence[str] = (),
-) -> tuple[qa.Bot, qa.Answer]:
-    bot = library.bot  # one version of the index for the whole turn
-    k = int(k)
-    if not 1 <= k <= MAX_K:
-        raise qa.QuestionError(f"ask for 1 to {MAX_K} passages, not {k}")
-    # Nothing picked means every document, as an empty picker reads.
-    chosen = list(sources) if sources else None
-    if search_only:
-        passages = tuple(
-            bot.retrieve(message, k=k, mode=mode, sources=chosen, history=history)  # type: ignore[arg-type]
-        )
-        best = max((p.similarity for p in passages), default=0.0)
-        searched = bot.searched_as(message, history=history)
-        answer = qa.Answer(qa.clean_question(message), False, (), passages, best, searched)
-        return bot, answer
-    return bot, bot.ask(message, k=k, mode=mode, sources=chosen, history=history)  # type: ignore[arg-type]
-
-
-def chat_function(target: qa.Bot | Library) -> Callable[..., str]:
-    """The chat function: ``fn(message, history)`` returns the answer as Markdown.
-
-    Optional ``k``, ``mode`` and ``search_only`` follow the page's settings. A question that
-    leans on the previous one ("and who wrote it?") is searched with the questions ``history``
-    holds.
-    """
-    library = _library(target)
-
-    def respond(
-        message: str,
-        history: list[Any],
-        k: int = 5,
-        mode: str = "hybrid",
-        search_only: bool = False,
-    ) -> str:
-        try:
-            bot, answer = _answer(
-                library,
-                message,
-                k=k,
-                mode=mode,
-                search_only=search_only,
-                history=previous_questions(history),
-            )
-        except qa.QAError as exc:
-            return f"**Cannot answer:** {_escape(str(exc))}"
-        return chat_markdown(answer, threshold=bot.threshold, search_only=search_only)
-
-    return respond
-
-
-def answer_json(answer: qa.Answer, *, threshold: float) -> dict[str, Any]:
-    """An answer as JSON-ready data: found, quotes and passages with sources and offsets."""
-    data = asdict(answer)
-    data["threshold"] = threshold
-    return data
-
 
 def build_app(
     bot: qa.Bot | Library,
@@ -188,7 +52,7 @@ def build_app(
         os.environ.setdefault(name, value)  # read when the Blocks' queue is made
     import gradio as gr
 
-    library = _library(bot)
+    library = as_library(bot)
     chat = chat_function(library)
 
     def sources_panel(answer: qa.Answer | None, bot: qa.Bot, search_only: bool) -> str:
@@ -212,7 +76,7 @@ def build_app(
         history = list(history or [])
         answered = None
         try:
-            bot, answer = _answer(
+            bot, answer = answer_turn(
                 library,
                 message,
                 k=int(k),
@@ -258,7 +122,7 @@ def build_app(
         answer to those documents (none: all of them); ``history``, the earlier questions of
         the conversation (oldest first), lets a follow-up lean on them (``searched_as``)."""
         try:
-            bot, answer = _answer(
+            bot, answer = answer_turn(
                 library,
                 question,
                 k=k,
@@ -365,7 +229,7 @@ def build_app(
                 panel = gr.HTML(
                     sources_html(None, document=current.document, threshold=current.threshold),
                     elem_id="qa-sources",
-                    js_on_load=_COPY_JS + ANSWERS_JS,
+                    js_on_load=COPY_JS + ANSWERS_JS,
                 )
                 export = gr.DownloadButton(
                     "Download conversation (.md)",
@@ -486,7 +350,7 @@ def launch_options(
         "state_session_capacity": max_sessions,
         # System fonts: the default theme would fetch its fonts from Google.
         "theme": gr.themes.Soft(font=system, font_mono=mono),
-        "css": _CSS,
+        "css": CSS,
         "quiet": True,
     }
 
@@ -513,7 +377,7 @@ def start(
     """
     if max_sessions < 1:
         raise ServeError(f"keep at least 1 session, not {max_sessions}; raise --max-sessions")
-    library = _library(bot)
+    library = as_library(bot)
     app = build_app(library, examples=examples)
     extra: dict[str, Any] = {}
     if mcp:
