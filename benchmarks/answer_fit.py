@@ -132,8 +132,7 @@ def extract(limit_squad: int) -> list[Item]:
     import qa
     from index import load_embedder
     from index.parts import DEFAULT_BACKEND
-    from qa.tuning import MemoEmbedder as _MemoEmbedder
-    from qa.tuning import inside_any, is_evidence
+    from qa.tuning import MemoEmbedder, inside_any, is_evidence
 
     squad_ds = qa.load_dataset(SHARED / "squad-dev")
     fiqa_ds = qa.load_dataset(SHARED / "fiqa-dev")
@@ -143,7 +142,7 @@ def extract(limit_squad: int) -> list[Item]:
         if line.strip()
     ]
     # Every question embedded once, in batches, up front (same model, same vectors).
-    embedder = _MemoEmbedder(
+    embedder = MemoEmbedder(
         load_embedder("all-MiniLM-L6-v2", backend=DEFAULT_BACKEND),
         size=len(squad_ds.questions) + 5000,
     )

@@ -61,8 +61,7 @@ def open_pool(
 
     def configure(conn: psycopg.Connection[Any]) -> None:
         if vectors:
-            register_vector(conn, url)
-            conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(EF_SEARCH),))
+            _set_up_search(conn, url)
 
     pool: psycopg_pool.ConnectionPool[Any] = pool_module.ConnectionPool(
         url,
@@ -100,13 +99,17 @@ def pooled_failure(exc: BaseException, where: str) -> DatabaseError | None:
     return None
 
 
+def _set_up_search(conn: psycopg.Connection[Any], url: str) -> None:
+    register_vector(conn, url)
+    conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(EF_SEARCH),))
+
+
 def search_connection(url: str) -> psycopg.Connection[Any]:
     """A connection set up as the store's searches are: pgvector's type registered and
     ``hnsw.ef_search`` at :data:`EF_SEARCH`."""
     conn = connect(url)
     try:
-        register_vector(conn, url)
-        conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(EF_SEARCH),))
+        _set_up_search(conn, url)
     except BaseException:
         conn.close()
         raise

@@ -242,12 +242,13 @@ def carry_terms(
     total = sum(merged.values())
     unknown = weights.unknown_share * weights.total
     asked = weights.terms + tuple(added) if options.carry_keywords else weights.terms
-    return TermWeights(
-        merged,
-        total,
-        unknown / total if total > 0 else 0.0,
-        asked,
-        unknown_names=weights.unknown_names,
+    # The question's own facts (its unknown names) stay as they were; only the weights grow.
+    return replace(
+        weights,
+        weights=merged,
+        total=total,
+        unknown_share=unknown / total if total > 0 else 0.0,
+        terms=asked,
     )
 
 

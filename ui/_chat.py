@@ -17,7 +17,7 @@ from ._render import escape
 from ._uploads import Library
 from ._views import chat_markdown
 
-#: Most passages one question may ask for (the page's slider and the API).
+#: Most passages one question may ask for (the page's API and the MCP tools).
 MAX_K = 50
 
 

@@ -29,11 +29,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 import qa
 
+from ._chat import MAX_K
+
 #: Where ``qa serve --mcp`` answers MCP requests.
 MCP_PATH = "/mcp"
-
-#: Most passages one call may ask for (as the page's API).
-MAX_K = 50
 
 #: How many document names an "unknown document" error lists.
 _LISTED = 20
