@@ -6,7 +6,8 @@
 Data (``../shared/eval``), each split in two by a stable hash, training halves only fitted:
 - SQuAD dev, split by article; negatives: the question asked of every paragraph *but* its
   article's (an article that is not indexed); half of its questions also asked of their
-  article alone and of another article alone (style "article": one web page or report);
+  article and of another article, each article indexed as one document (style "article":
+  one web page or report, as the shared document is);
 - FiQA dev, split by question; negatives: the question asked of the SQuAD corpus;
 - QASPER dev, split by paper, each question asked of its own paper only (``sources=``);
   negatives: the question asked of another paper, and SQuAD questions asked of a paper.
@@ -43,6 +44,13 @@ TOP = 3  # passages quotes come from
 K = 5  # passages of an answer
 #: The data sets whose retrieval the fusion and sentence choice are fitted on.
 RETRIEVAL_STYLES = ("squad", "fiqa", "qasper")
+#: The styles whose retrieval is measured by evidence@1 (one document, passages in it).
+EVIDENCE_STYLES = ("qasper", "article")
+#: The styles the reranker is fitted on: one article as one document too, so that where a
+#: passage sits in its document is learnt from more than papers (whose questions were
+#: written from the abstract, and whose answers therefore never lie at the very start).
+RERANK_STYLES = (*RETRIEVAL_STYLES, "article")
+ARTICLES = REPO / ".qa-eval" / "squad-articles"
 #: Highest share of answerable training questions the fitted threshold may refuse, per style.
 MAX_FALSE_ABSTENTION = 0.025
 
@@ -76,6 +84,8 @@ class Item:
     relevant: np.ndarray  # candidate passage holds the evidence / is a relevant document
     agreement: float  # share of the dense side's passages the keyword side found too
     docs: list[str]  # candidate's document id
+    position: np.ndarray  # where each candidate passage starts in its document (0..1)
+    length: np.ndarray  # each candidate passage's length in characters
     # sentences
     s_cand: np.ndarray
     s_intrinsic: np.ndarray
@@ -111,6 +121,8 @@ def _extract(
         agreement=cands.agreement,
         relevant=np.array([passage_label(t, d) for t, d in zip(texts, docs, strict=True)]),
         docs=docs,
+        position=cands.position,
+        length=cands.length,
         s_cand=sents.candidate,
         s_intrinsic=sents.intrinsic,
         s_label=np.array(
@@ -125,6 +137,29 @@ def _extract(
 
 
 Label = Any  # (text, document id) -> bool
+
+
+def article_dataset(documents: Sequence[Any]) -> Any:
+    """SQuAD's articles, each as one document: its title, then its paragraphs."""
+    from index import Document
+    from qa import Dataset
+
+    paragraphs: dict[str, list[Any]] = {}
+    for d in documents:
+        paragraphs.setdefault(d.title, []).append(d)
+    articles = []
+    for title, parts in paragraphs.items():
+        text = title.replace("_", " ") + "\n\n" + "\n\n".join(p.text for p in parts)
+        articles.append(
+            Document(
+                source=title,
+                title=title.replace("_", " "),
+                text=text,
+                kind="markdown",
+                sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            )
+        )
+    return Dataset(name="squad-articles", kind="beir", questions=(), documents=tuple(articles))
 
 
 def extract(limit_squad: int) -> list[Item]:
@@ -142,18 +177,21 @@ def extract(limit_squad: int) -> list[Item]:
         if line.strip()
     ]
     # Every question embedded once, in batches, up front (same model, same vectors).
-    embedder = MemoEmbedder(
-        load_embedder("all-MiniLM-L6-v2", backend=DEFAULT_BACKEND),
-        size=len(squad_ds.questions) + 5000,
-    )
+    inner = load_embedder("all-MiniLM-L6-v2", backend=DEFAULT_BACKEND)
+    embedder = MemoEmbedder(inner, size=len(squad_ds.questions) + 5000)
     embedder.prime(
         [qa.clean_question(q.text) for q in (*squad_ds.questions, *fiqa_ds.questions)]
         + [qa.clean_question(r["q"]) for r in records],
         progress=True,
     )
+    # Built by the model itself: the index's sentence vectors come from its token states.
+    seconds = qa.prepare_index(
+        article_dataset(squad_ds.documents), ARTICLES, embedder=inner, progress=True
+    )
+    print(f"  articles indexed as documents in {seconds:.0f}s", flush=True)
     bots = {
         name: qa.load(REPO / ".qa-eval" / name, embedder=embedder)
-        for name in ("squad-dev", "fiqa-dev", "qasper-dev")
+        for name in ("squad-dev", "fiqa-dev", "qasper-dev", "squad-articles")
     }
     qasper_docs = sorted(bots["qasper-dev"].sources)
     items: list[Item] = []
@@ -185,6 +223,7 @@ def extract(limit_squad: int) -> list[Item]:
 
     # SQuAD: a reproducible sample across articles, split by article.
     title = {d.source: d.title for d in squad_ds.documents}
+    paragraph_text = {d.source: d.text for d in squad_ds.documents}
     by_article: dict[str, set[str]] = {}
     for d in squad_ds.documents:
         by_article.setdefault(d.title, set()).add(d.source)
@@ -223,17 +262,26 @@ def extract(limit_squad: int) -> list[Item]:
                 **meta,
             )
         else:
-            # One article alone, as a web page or a report is indexed on its own: the
-            # question asked of its article, and of another article.
-            own = sorted(by_article[article])
+            # One article as one document, as a web page or a report is indexed: the
+            # question asked of its article, and of another article. Evidence: the passages
+            # that share words with the question's own paragraph.
             other = articles[(articles.index(article) + 1 + n % 5) % len(articles)]
+            paragraph = tuple(paragraph_text[s] for s in rel)
+            in_article = (
+                lambda t, d, a=article, p=paragraph: d == a and is_evidence(t, p),
+                lambda t, d, a=article, p=paragraph, ans=answers: (
+                    d == a and inside_any(t, p) and any(_norm(x) in _norm(t) for x in ans)
+                ),
+            )
             single = {**meta, "style": "article"}
-            ask("squad-dev", q.text, own, labels, positive=True, kind="own", **single)
             ask(
-                "squad-dev",
+                "squad-articles", q.text, [article], in_article, positive=True, kind="own", **single
+            )
+            ask(
+                "squad-articles",
                 q.text,
-                sorted(by_article[other]),
-                labels,
+                [other],
+                in_article,
                 positive=False,
                 kind="another article",
                 **single,
@@ -293,9 +341,59 @@ def extract(limit_squad: int) -> list[Item]:
 Fusion = tuple[float, float, float, float]  # keyword, sentence, coverage, heading weights
 
 
-def _order(item: Item, fusion: Fusion) -> np.ndarray:
+def _fused(item: Item, fusion: Fusion) -> np.ndarray:
     kw, sw, cw, hw = fusion
-    score = item.sim + kw * item.kw + sw * item.sent + cw * item.coverage + hw * item.heading
+    return np.asarray(
+        item.sim + kw * item.kw + sw * item.sent + cw * item.coverage + hw * item.heading
+    )
+
+
+@dataclass(frozen=True)
+class Ranker:
+    """How a hybrid search orders its candidates: the fusion, then the reranker's trees
+    (none: by the fused score)."""
+
+    fusion: Fusion
+    bias: float = 0.0
+    trees: tuple[Any, ...] = ()
+    forest: Any = field(default=None, compare=False)
+
+    @classmethod
+    def fitted(cls, fusion: Fusion, bias: float, trees: Sequence[Any]) -> Ranker:
+        from qa.tuning import Forest
+
+        return cls(fusion, bias, tuple(trees), Forest(trees))
+
+    def scores(self, item: Item) -> np.ndarray:
+        """Each candidate's ranking score, as :class:`qa.Bot` computes it."""
+        fused = _fused(item, self.fusion)
+        if not self.trees:
+            return fused
+        z = self.bias + self.forest.values(rerank_rows(item, self.fusion))
+        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0))))
+
+
+def rerank_rows(item: Item, fusion: Fusion) -> np.ndarray:
+    """The reranker's features of an item's candidates, as the bot computes them."""
+    from qa.tuning import rerank_features
+
+    return rerank_features(
+        similarity=item.sim,
+        keyword=item.kw,
+        sentence=item.sent,
+        coverage=item.coverage,
+        heading=item.heading,
+        fused=_fused(item, fusion),
+        keyword_hit=item.kw > 0,
+        position=item.position,
+        length=item.length,
+        documents=np.array(item.docs),
+        unknown_share=item.unknown_share,
+    )
+
+
+def _order(item: Item, ranker: Ranker | Fusion) -> np.ndarray:
+    score = ranker.scores(item) if isinstance(ranker, Ranker) else _fused(item, ranker)
     return np.lexsort((np.arange(len(score)), -score))
 
 
@@ -318,8 +416,8 @@ def _ndcg_docs(item: Item, order: np.ndarray) -> float:
 
 
 def retrieval_metric(item: Item, order: np.ndarray) -> float:
-    """nDCG@10 over distinct documents (SQuAD, FiQA) or evidence@1 (QASPER)."""
-    if item.style == "qasper":
+    """nDCG@10 over distinct documents (SQuAD, FiQA) or evidence@1 (QASPER, one article)."""
+    if item.style in EVIDENCE_STYLES:
         return float(len(order) > 0 and item.relevant[order[0]])
     return _ndcg_docs(item, order)
 
@@ -384,7 +482,7 @@ def _sentence_table(item: Item, order: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return feats, item.s_label[keep], position[item.s_cand[keep]]
 
 
-def fit_sentences(train: list[Item], fusion: Fusion) -> np.ndarray:
+def fit_sentences(train: list[Item], ranker: Ranker) -> np.ndarray:
     """Conditional logit: per question, the softmax over its sentences picks a labelled one."""
     from scipy.optimize import minimize
 
@@ -392,7 +490,7 @@ def fit_sentences(train: list[Item], fusion: Fusion) -> np.ndarray:
     for item in train:
         if not item.positive or item.style == "fiqa":
             continue
-        feats, labels, _ = _sentence_table(item, _order(item, fusion))
+        feats, labels, _ = _sentence_table(item, _order(item, ranker))
         if labels.any() and not labels.all():
             groups.append((item.style, feats, labels))
     per_style = {s: sum(1 for g in groups if g[0] == s) for s in {g[0] for g in groups}}
@@ -427,11 +525,11 @@ def _pick(feats: np.ndarray, w: np.ndarray) -> int | None:
     return int(pool[np.argmax(scores[pool])])
 
 
-def decision_row(item: Item, fusion: Fusion, w: np.ndarray) -> tuple[list[float], int | None]:
+def decision_row(item: Item, ranker: Ranker, w: np.ndarray) -> tuple[list[float], int | None]:
     """The decision features of an item as the bot computes them, and the quoted sentence."""
     from qa.tuning import decision_features
 
-    order = _order(item, fusion)
+    order = _order(item, ranker)
     feats, _, _ = _sentence_table(item, order)
     best = _pick(feats, w)
     return list(
@@ -451,13 +549,15 @@ def decision_row(item: Item, fusion: Fusion, w: np.ndarray) -> tuple[list[float]
     ), best
 
 
-#: Boosted trees of the decision: few and shallow, with leaves of at least 300 questions, so
-#: the fit follows patterns shared by many questions rather than single ones.
+#: Boosted trees of the decision: few and shallow, with leaves of at least 600 questions, so
+#: the fit follows patterns shared by many questions rather than single ones (with 300, the
+#: reranked fit put low-similarity questions that name a work the documents never mention
+#: just above the threshold, and refused more answerable held-out questions).
 TREE_PARAMS = {
     "max_iter": 150,
     "learning_rate": 0.05,
     "max_leaf_nodes": 8,
-    "min_samples_leaf": 300,
+    "min_samples_leaf": 600,
     "early_stopping": False,
     "random_state": 0,
 }
@@ -491,7 +591,7 @@ def export_trees(model: Any) -> tuple[float, list[Any]]:
 
 
 def fit_decision(
-    train: list[Item], fusion: Fusion, w: np.ndarray
+    train: list[Item], ranker: Ranker, w: np.ndarray
 ) -> tuple[float, list[Any], float]:
     """Boosted trees on the decision features, each (style, positive) group weighing the
     same, monotone by design; the threshold is the highest that refuses at most
@@ -500,7 +600,7 @@ def fit_decision(
 
     from qa.tuning import DECISION_FEATURES, trees_value
 
-    x = np.array([decision_row(i, fusion, w)[0] for i in train])
+    x = np.array([decision_row(i, ranker, w)[0] for i in train])
     y = np.array([i.positive for i in train], dtype=bool)
     groups = [(i.style, i.positive) for i in train]
     counts = {g: groups.count(g) for g in set(groups)}
@@ -523,12 +623,58 @@ def fit_decision(
     return bias, trees, cut
 
 
-def fusion_variants(items: list[Item], fusion: Fusion) -> dict[str, dict[str, float]]:
-    """Each style's figure with the fitted fusion, without each of its terms, and with the
-    earlier hand-set fusion (similarity + 0.6 BM25/best), on the given (held-out) items."""
+#: Boosted trees of the reranker: leaves of at least 100 candidates.
+RERANK_PARAMS = {
+    "max_iter": 200,
+    "learning_rate": 0.05,
+    "max_leaf_nodes": 8,
+    "min_samples_leaf": 100,
+    "early_stopping": False,
+    "random_state": 0,
+}
+
+
+def fit_rerank(train: list[Item], fusion: Fusion) -> Ranker:
+    """Boosted trees over the candidates of answerable questions that have a relevant one:
+    does this candidate hold the answer? Each question weighs the same within its style,
+    and each style the same; the trees are monotone in similarity, keyword score, coverage
+    and ranks (:data:`qa.tuning.RERANK_MONOTONE`)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from qa.tuning import RERANK_MONOTONE
+
+    chosen = [
+        i
+        for i in train
+        if i.positive and i.style in RERANK_STYLES and i.relevant.any() and not i.relevant.all()
+    ]
+    per_style = {s: sum(1 for i in chosen if i.style == s) for s in RERANK_STYLES}
+    x = np.concatenate([rerank_rows(i, fusion) for i in chosen])
+    y = np.concatenate([i.relevant.astype(bool) for i in chosen])
+    sample_weight = np.concatenate(
+        [np.full(len(i.sim), 1.0 / (len(i.sim) * per_style[i.style])) for i in chosen]
+    )
+    sample_weight *= len(sample_weight) / sample_weight.sum()
+    model = HistGradientBoostingClassifier(
+        monotonic_cst=list(RERANK_MONOTONE), **RERANK_PARAMS
+    ).fit(x, y, sample_weight=sample_weight)
+    bias, trees = export_trees(model)
+    ranker = Ranker.fitted(fusion, bias, trees)
+    mine = 1 / (1 + np.exp(-(bias + ranker.forest.values(x))))
+    if not np.allclose(mine, model.predict_proba(x)[:, 1], atol=1e-6):
+        raise SystemExit("the exported reranker disagrees with scikit-learn's predictions")
+    return ranker
+
+
+def fusion_variants(items: list[Item], ranker: Ranker) -> dict[str, dict[str, float]]:
+    """Each style's figure reranked, with the fitted fusion alone, without each of its terms,
+    and with the earlier hand-set fusion (similarity + 0.6 BM25/best), on the given
+    (held-out) items."""
+    fusion = ranker.fusion
     kw, sw, cw, hw = fusion
-    variants = {
-        "fitted": fusion,
+    variants: dict[str, Ranker | Fusion] = {
+        "fitted, reranked": ranker,
+        "fitted fusion alone": fusion,
         "without the sentence term": (kw, 0.0, cw, hw),
         "without the coverage term": (kw, sw, 0.0, hw),
         "without the heading term": (kw, sw, cw, 0.0),
@@ -556,19 +702,19 @@ def fusion_variants(items: list[Item], fusion: Fusion) -> dict[str, dict[str, fl
     return out
 
 
-def _probability(item: Item, fusion: Fusion, w: np.ndarray, model: Any) -> float:
-    return float(model.probability(decision_row(item, fusion, w)[0]))
+def _probability(item: Item, ranker: Ranker, w: np.ndarray, model: Any) -> float:
+    return float(model.probability(decision_row(item, ranker, w)[0]))
 
 
-def _style_threshold(items: list[Item], fusion: Fusion, w: np.ndarray, model: Any) -> float:
+def _style_threshold(items: list[Item], ranker: Ranker, w: np.ndarray, model: Any) -> float:
     """The threshold `qa calibrate` would fit on these answerable questions."""
-    p = np.sort([_probability(i, fusion, w, model) for i in items if i.positive])
+    p = np.sort([_probability(i, ranker, w, model) for i in items if i.positive])
     return float(p[math.floor(MAX_FALSE_ABSTENTION * len(p))]) - 1e-6
 
 
 def report(
     items: list[Item],
-    fusion: Fusion,
+    ranker: Ranker,
     w: np.ndarray,
     model: Any,
     calibrated: dict[str, float] | None = None,
@@ -580,34 +726,34 @@ def report(
         pos = [i for i in items if i.style == style and i.positive]
         neg = [i for i in items if i.style == style and not i.positive]
         row: dict[str, Any] = {"answerable": len(pos)}
-        name = "evidence@1" if style == "qasper" else "ndcg@10"
+        name = "evidence@1" if style in EVIDENCE_STYLES else "ndcg@10"
         orders = {
-            "hybrid": lambda i: _order(i, fusion),
+            "hybrid": lambda i: _order(i, ranker),
+            "fused": lambda i: _order(i, ranker.fusion),
             "dense": lambda i: _order(i, (0.0, 0.0, 0.0, 0.0)),
             "keyword": _keyword_order,
         }
         for mode, order in orders.items():
-            if style in RETRIEVAL_STYLES:  # one article alone: its decision only
-                row[f"{mode} {name}"] = round(_mean_metric(pos, order), 4)
-        if style == "qasper":
+            row[f"{mode} {name}"] = round(_mean_metric(pos, order), 4)
+        if style in EVIDENCE_STYLES:
             row["hybrid evidence@3"] = round(
-                float(np.mean([i.relevant[_order(i, fusion)[:3]].any() for i in pos])), 4
+                float(np.mean([i.relevant[_order(i, ranker)[:3]].any() for i in pos])), 4
             )
         quoted = []
         for i in pos:
             if style != "fiqa":
-                _, best = decision_row(i, fusion, w)
-                _, labels, _ = _sentence_table(i, _order(i, fusion))
+                _, best = decision_row(i, ranker, w)
+                _, labels, _ = _sentence_table(i, _order(i, ranker))
                 quoted.append(bool(best is not None and labels[best]))
         if quoted:
             row["first quote right"] = round(float(np.mean(quoted)), 4)
         cuts = {"": model.threshold}
         if calibrated is not None:
             cuts[" (calibrated)"] = calibrated[style]
-        p_pos = np.array([_probability(i, fusion, w, model) for i in pos])
+        p_pos = np.array([_probability(i, ranker, w, model) for i in pos])
         kinds = sorted({i.kind for i in neg})
         p_neg = {
-            k: np.array([_probability(i, fusion, w, model) for i in neg if i.kind == k])
+            k: np.array([_probability(i, ranker, w, model) for i in neg if i.kind == k])
             for k in kinds
         }
         for label, t in cuts.items():
@@ -621,12 +767,14 @@ def report(
 
 
 def dump_model(data: dict[str, Any], *, indent: int = 0) -> str:
-    """The model's JSON, indented, with each decision tree on one line (a file of readable
-    size rather than one number a line)."""
-    text = json.dumps({**data, "decision_trees": "__TREES__"}, indent=2)
-    pad = " " * (indent + 4)
-    trees = ",\n".join(pad + json.dumps(t, separators=(",", ":")) for t in data["decision_trees"])
-    text = text.replace('"__TREES__"', "[\n" + trees + "\n" + " " * (indent + 2) + "]")
+    """The model's JSON, indented, with each tree on one line (a file of readable size
+    rather than one number a line)."""
+    keys = ("decision_trees", "rerank_trees")
+    text = json.dumps({**data, **{k: f"__{k}__" for k in keys}}, indent=2)
+    pad = " " * 4
+    for key in keys:
+        trees = ",\n".join(pad + json.dumps(t, separators=(",", ":")) for t in data[key])
+        text = text.replace(f'"__{key}__"', "[\n" + trees + "\n  ]" if trees else "[]")
     return text.replace("\n", "\n" + " " * indent)
 
 
@@ -649,9 +797,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ranked = [i for i in train if i.style in RETRIEVAL_STYLES]
     fusion, fusion_info = fit_fusion([i for i in ranked if i.positive])
     print(f"fusion (keyword, sentence, coverage, heading): {fusion} {fusion_info}", flush=True)
-    w = fit_sentences(ranked, fusion)
+    ranker = fit_rerank(train, fusion)
+    print(f"rerank: {len(ranker.trees)} trees, baseline {ranker.bias:.3f}", flush=True)
+    w = fit_sentences(ranked, ranker)
     print("sentence weights:", np.round(w, 3).tolist(), flush=True)
-    bias, trees, cut = fit_decision(train, fusion, w)
+    bias, trees, cut = fit_decision(train, ranker, w)
     print(f"decision: {len(trees)} trees, baseline {bias:.3f}, threshold {cut:.4f}", flush=True)
     from qa.tuning import DECISION_FEATURES, AnswerModel
 
@@ -672,6 +822,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Rounded down, so the shipped threshold refuses no more than the fitted one.
         threshold=math.floor(cut * 1e4) / 1e4,
         trees=tuple(trees),
+        rerank_bias=round(ranker.bias, 6),
+        rerank_trees=tuple(ranker.trees),
         provenance={
             "command": "python -m benchmarks.answer_fit " + " ".join(sys.argv[1:]),
             "date": dt.date.today().isoformat(),
@@ -681,17 +833,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             "questions of another style",
             "decision": "scikit-learn HistGradientBoostingClassifier "
             + json.dumps(TREE_PARAMS, sort_keys=True),
+            "rerank": "scikit-learn HistGradientBoostingClassifier "
+            + json.dumps(RERANK_PARAMS, sort_keys=True)
+            + "; styles "
+            + ", ".join(RERANK_STYLES),
             "items": counts,
         },
     )
     # Reported as shipped: the JSON's rounding included.
     model = AnswerModel.from_json(json.loads(json.dumps(model.to_json())))
+    shipped = Ranker.fitted(fusion, model.rerank_bias, model.rerank_trees)
     calibrated = {
-        s: _style_threshold([i for i in train if i.style == s], fusion, w, model)
+        s: _style_threshold([i for i in train if i.style == s], shipped, w, model)
         for s in sorted({i.style for i in train})
     }
-    held_out = report(test, fusion, w, model, calibrated)
-    trained = report(train, fusion, w, model)
+    held_out = report(test, shipped, w, model, calibrated)
+    trained = report(train, shipped, w, model)
     print(json.dumps({"held_out": held_out}, indent=1))
     if args.dry_run:
         return 0
@@ -702,7 +859,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "model": "__MODEL__",
                 "fusion_fit": fusion_info,
                 "fusion_variants_held_out": fusion_variants(
-                    [i for i in test if i.style in RETRIEVAL_STYLES], fusion
+                    [i for i in test if i.style in RERANK_STYLES], shipped
                 ),
                 "calibrated_thresholds": calibrated,
                 "held_out": held_out,

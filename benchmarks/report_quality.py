@@ -7,6 +7,7 @@ Their results files: ``benchmarks/results/eval/<set>-<mode>.json`` (``benchmarks
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -180,14 +181,34 @@ def answer_fit_heldout(results: Path) -> str:
 
 
 def fusion_variants(results: Path) -> str:
-    """Each style's held-out figure with the fitted fusion and without each of its terms."""
+    """Each style's held-out figure reranked, with the fitted fusion alone and without each
+    of its terms."""
     variants = read_json(results, "answer_fit.json")["fusion_variants_held_out"]
     rows = []
     for label, figures in variants.items():
-        cells = [label, *(fixed(figures[s], 3) for s in FIT_STYLES)]
-        rows.append([bold(c) for c in cells] if label == "fitted" else cells)
-    header = ["fusion", "SQuAD nDCG@10", "FiQA nDCG@10", "QASPER evidence@1"]
+        cells = [label, *(fixed(figures[s], 3) for s in DECISION_STYLES)]
+        rows.append([bold(c) for c in cells] if label == "fitted, reranked" else cells)
+    header = [
+        "ranking",
+        "SQuAD nDCG@10",
+        "FiQA nDCG@10",
+        "QASPER evidence@1",
+        "one article evidence@1",
+    ]
     return table(header, rows, right_from=1)
+
+
+def _splits(part: str, trees: list[Any], names: Sequence[str]) -> list[list[str]]:
+    # Trees have no weights to show: how often each feature splits says what they read.
+    if not trees:
+        return []
+    splits = [0] * len(names)
+    for tree in trees:
+        for feature, *_ in tree:
+            if feature >= 0:
+                splits[feature] += 1
+    rows = [[part, f"boosted trees ({len(trees)})", "splits"]]
+    return rows + [[part, f"trees: {n}", str(c)] for n, c in zip(names, splits, strict=True) if c]
 
 
 def answer_model(results: Path) -> str:
@@ -197,22 +218,11 @@ def answer_model(results: Path) -> str:
     rows += [["sentence", k, fixed(v, 3)] for k, v in model["sentence"].items()]
     linear = {k: v for k, v in model["decision"].items() if k == "bias" or v}
     rows += [["decision", k, fixed(v, 3)] for k, v in linear.items()]
-    trees = model.get("decision_trees", [])
-    if trees:
-        # Trees have no weights to show: how often each feature splits says what they read.
-        from qa.tuning import DECISION_FEATURES
+    from qa.tuning import DECISION_FEATURES, RERANK_FEATURES
 
-        splits = [0] * len(DECISION_FEATURES)
-        for tree in trees:
-            for feature, *_ in tree:
-                if feature >= 0:
-                    splits[feature] += 1
-        rows.append(["decision", f"boosted trees ({len(trees)})", "splits"])
-        rows += [
-            ["decision", f"trees: {name}", str(n)]
-            for name, n in zip(DECISION_FEATURES, splits, strict=True)
-        ]
+    rows += _splits("decision", model.get("decision_trees", []), DECISION_FEATURES)
     rows.append(["decision", "threshold (probability)", fixed(model["threshold"], 4)])
+    rows += _splits("rerank", model.get("rerank_trees", []), RERANK_FEATURES)
     return table(["part", "feature", "weight"], rows, right_from=2)
 
 

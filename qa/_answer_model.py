@@ -15,7 +15,10 @@ beside this module, with the data, command and date that produced them:
   one threshold serve several kinds of documents: a paper's answers match its questions less
   closely than an encyclopedia's, and a linear score cannot tell the two apart. The answer is
   given when the probability reaches ``threshold`` (an index may carry its own: ``qa
-  calibrate``).
+  calibrate``);
+- **rerank** (optional): boosted trees over :data:`qa._rerank.RERANK_FEATURES` give each
+  fused candidate of a hybrid search the probability that it holds the answer, the
+  logistic of ``rerank_bias + sum(tree(features))``; a hybrid search is ordered by it.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ import numpy as np
 
 from index import QAError
 
-from ._trees import Tree, trees_from_json, trees_to_json, trees_value
+from ._rerank import RERANK_FEATURES
+from ._trees import Forest, Tree, trees_from_json, trees_to_json, trees_value
 
 #: Features of a candidate sentence, in the order of :attr:`AnswerModel.sentence`.
 SENTENCE_FEATURES = (
@@ -81,7 +85,20 @@ class AnswerModel:
     bias: float
     threshold: float
     trees: tuple[Tree, ...] = ()
+    rerank_bias: float = 0.0
+    rerank_trees: tuple[Tree, ...] = ()
     provenance: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        # Laid out once (and checked for loops) when the model is made, not per question.
+        object.__setattr__(self, "_forest", Forest(self.rerank_trees))
+
+    def rerank_scores(self, features: np.ndarray) -> np.ndarray:
+        """Probability that each candidate holds the answer, from rows of
+        :data:`RERANK_FEATURES` (all 0.5 when the model has no reranker)."""
+        forest: Forest = object.__getattribute__(self, "_forest")
+        z = self.rerank_bias + forest.values(features)
+        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0))), dtype=np.float64)
 
     def sentence_scores(self, features: np.ndarray) -> np.ndarray:
         """Scores of candidate sentences, one row of :data:`SENTENCE_FEATURES` each."""
@@ -110,6 +127,8 @@ class AnswerModel:
                 **dict(zip(DECISION_FEATURES, self.decision, strict=True)),
             },
             "decision_trees": trees_to_json(self.trees),
+            "rerank": {"bias": self.rerank_bias, "features": list(RERANK_FEATURES)},
+            "rerank_trees": trees_to_json(self.rerank_trees),
             "threshold": self.threshold,
             "provenance": dict(self.provenance),
         }
@@ -130,6 +149,8 @@ class AnswerModel:
                 trees=trees_from_json(
                     data.get("decision_trees", ()), features=len(DECISION_FEATURES)
                 ),
+                rerank_bias=float(data.get("rerank", {}).get("bias", 0.0)),
+                rerank_trees=_rerank_trees(data),
                 provenance=dict(data.get("provenance", {})),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -137,6 +158,15 @@ class AnswerModel:
                 f"the answer model lacks or garbles {exc}; reinstall qa or refit it with "
                 "benchmarks/answer_fit.py"
             ) from None
+
+
+def _rerank_trees(data: Mapping[str, Any]) -> tuple[Tree, ...]:
+    trees = data.get("rerank_trees", ())
+    named = data.get("rerank", {}).get("features")
+    if trees and named is not None and tuple(named) != RERANK_FEATURES:
+        # Trees read features by column: fitted on other columns, they would misrank.
+        raise ValueError("rerank features that this qa does not compute")
+    return trees_from_json(trees, features=len(RERANK_FEATURES))
 
 
 def load_answer_model(path: str | Path | None = None) -> AnswerModel:

@@ -45,6 +45,7 @@ from ._followup import (
 from ._fusion import FusionOptions, reciprocal_rank_fusion
 from ._meta import Line, metadata_kind, metadata_line, passage_lines, residual_terms
 from ._quote import Candidate, QuoteOptions, pick_quotes
+from ._rerank import rerank_features
 from ._types import Answer, Passage, Quote
 
 Mode = Literal["hybrid", "dense", "keyword"]
@@ -283,7 +284,7 @@ class Bot:
             sources=wanted,
         )
         # Both sides always run (the decision reads their agreement); the mode picks the order.
-        scores = self._scores(cands, mode)
+        scores = self._scores(cands, mode, unknown_share=weights.unknown_share)
         if context is not None:
             scores = scores + passage_bonus(cands, self.store, context, options=self.followup)
         order = np.lexsort((np.arange(len(scores)), -scores))
@@ -366,7 +367,7 @@ class Bot:
             )
         return wanted
 
-    def _scores(self, cands: Candidates, mode: str) -> np.ndarray:
+    def _scores(self, cands: Candidates, mode: str, *, unknown_share: float) -> np.ndarray:
         if mode == "dense":
             return cands.similarity
         if mode == "keyword":
@@ -387,13 +388,31 @@ class Bot:
         sw = model.sentence_weight if fusion.sentence_weight is None else fusion.sentence_weight
         cw = model.coverage_weight if fusion.coverage_weight is None else fusion.coverage_weight
         hw = model.heading_weight if fusion.heading_weight is None else fusion.heading_weight
-        return (
+        weighted = (
             cands.similarity
             + kw * cands.keyword
             + sw * cands.sentence
             + cw * cands.coverage
             + hw * cands.heading
         )
+        if not (fusion.rerank and model.rerank_trees):
+            return weighted
+        # The reranker reads the fused score with the rest: each passage's score becomes the
+        # probability that it holds the answer.
+        features = rerank_features(
+            similarity=cands.similarity,
+            keyword=cands.keyword,
+            sentence=cands.sentence,
+            coverage=cands.coverage,
+            heading=cands.heading,
+            fused=weighted,
+            keyword_hit=cands.keyword_hit,
+            position=cands.position,
+            length=cands.length,
+            documents=cands.documents,
+            unknown_share=unknown_share,
+        )
+        return model.rerank_scores(features)
 
     def _passages(self, ranking: Ranking, k: int) -> list[Passage]:
         cands = ranking.candidates

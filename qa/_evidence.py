@@ -113,6 +113,9 @@ class Candidates:
     heading: np.ndarray  # cosine of the question and the heading the passage sits under (0: none)
     dense_hit: np.ndarray  # among the dense side's best (bool)
     keyword_hit: np.ndarray  # among the keyword side's best (bool)
+    position: np.ndarray  # where the passage starts in its document, 0 (start) to 1 (end)
+    length: np.ndarray  # the passage's length in characters
+    documents: np.ndarray  # its document, numbered in the order candidates first name them
 
     @property
     def agreement(self) -> float:
@@ -147,12 +150,19 @@ def candidates(
     best_sentence = []
     coverage = []
     heading = []
+    position = []
+    length = []
+    numbers: dict[str, int] = {}
+    documents = []
     for i in ids:
         vectors = store.sentence_vectors_of(i)
         best_sentence.append(
             float((vectors @ q).max()) if vectors is not None and len(vectors) else sims[i]
         )
         doc, start, end = store.passage_span(i)
+        position.append(start / max(len(doc.text), 1))
+        length.append(end - start)
+        documents.append(numbers.setdefault(doc.source, len(numbers)))
         coverage.append(weights.coverage(doc.text[start:end]) if weights.total else 0.0)
         at = heading_start(doc.source, doc.sha256, doc.text, start)
         found = store.sentence_vector_at(doc, at) if at is not None else None
@@ -166,6 +176,9 @@ def candidates(
         heading=np.array(heading, dtype=np.float64),
         dense_hit=dense_hit,
         keyword_hit=np.array([i in kw for i in ids], dtype=bool),
+        position=np.array(position, dtype=np.float64),
+        length=np.array(length, dtype=np.float64),
+        documents=np.array(documents, dtype=np.int64),
     )
 
 

@@ -27,6 +27,9 @@ class FusionOptions:
     #: sentence similarity + coverage weight x coverage (magnitudes kept); "rrf": weighted
     #: reciprocal ranks.
     method: str = "score"
+    #: Order a "score" fusion by the answer model's reranker, when it has one (False: by the
+    #: fused score alone).
+    rerank: bool = True
 
 
 def reciprocal_rank_fusion(

@@ -13,7 +13,7 @@ class Passage:
     source: str
     start: int
     end: int
-    score: float  # fused ranking score: higher is better, only comparable within one question
+    score: float  # ranking score, higher is better, compared within one question (hybrid: 0..1)
     similarity: float  # cosine similarity of the passage to the question, -1..1
     location: str  # human-readable place in the source: "line 93" or "page 4"
 

@@ -10,7 +10,9 @@ module), kept working with the repository's tools, but not part of ``qa``'s name
   :class:`QuoteOptions`, :class:`FollowupOptions`;
 - the answer model and its features: :class:`AnswerModel`, :func:`load_answer_model`,
   :data:`SENTENCE_FEATURES` / :func:`sentence_features`, :data:`DECISION_FEATURES` /
-  :func:`decision_features`, and :func:`trees_value` (the decision's boosted trees);
+  :func:`decision_features`, :func:`trees_value` (the decision's boosted trees),
+  :data:`RERANK_FEATURES` / :data:`RERANK_MONOTONE` / :func:`rerank_features` and
+  :class:`Forest` (the reranker's trees, scored many rows at once);
 - evaluation helpers: :class:`MemoEmbedder` (an embedder that remembers its vectors),
   :func:`sample_questions`, the text matches :func:`contains_any`, :func:`inside_any` and
   :func:`is_evidence`, and :func:`tradeoff` / :class:`TradeoffRow` (refused against wrong
@@ -31,14 +33,18 @@ from ._evidence import decision_features, sentence_features
 from ._followup import FollowupOptions
 from ._fusion import FusionOptions
 from ._quote import QuoteOptions
+from ._rerank import RERANK_FEATURES, RERANK_MONOTONE, rerank_features
 from ._tradeoff import TradeoffRow, tradeoff
-from ._trees import trees_value
+from ._trees import Forest, trees_value
 
 __all__ = [
     "DECISION_FEATURES",
+    "RERANK_FEATURES",
+    "RERANK_MONOTONE",
     "SENTENCE_FEATURES",
     "AnswerModel",
     "FollowupOptions",
+    "Forest",
     "FusionOptions",
     "MemoEmbedder",
     "QuoteOptions",
@@ -48,6 +54,7 @@ __all__ = [
     "inside_any",
     "is_evidence",
     "load_answer_model",
+    "rerank_features",
     "sample_questions",
     "sentence_features",
     "tradeoff",

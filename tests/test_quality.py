@@ -101,7 +101,9 @@ def test_the_model_file_is_package_data() -> None:
 def test_fusion_weights_come_from_the_model(bot: qa.Bot) -> None:
     # Keyword-only evidence for "c", dense-only for nothing: a large keyword weight puts the
     # BM25 hit first whatever the similarities.
-    heavy = qa.Bot(bot.store, bot.embedder, model=replace(bot.model, keyword_weight=50.0))
+    # Without the reranker, whose trees would reorder what the weights fuse.
+    plain = replace(bot.model, keyword_weight=50.0, rerank_trees=())
+    heavy = qa.Bot(bot.store, bot.embedder, model=plain)
     assert heavy.retrieve("lava sea night", k=1)[0].source == "c"
     ranking = heavy.rank("lava sea night", k=3)
     assert list(ranking.scores) == sorted(ranking.scores, reverse=True)
@@ -261,5 +263,6 @@ def test_a_heading_lifts_the_passages_of_its_section(
     spans = [bot.store.passage_span(int(i)) for i in cands.ids]
     under = [n for n, (_, s, e) in enumerate(spans) if "220 dialogs" in text[s:e]]
     assert under and cands.heading[under[0]] > 0.5  # "Datasets" heads the passage
-    heavy = qa.Bot(bot.store, bot.embedder, model=replace(bot.model, heading_weight=5.0))
+    plain = replace(bot.model, heading_weight=5.0, rerank_trees=())
+    heavy = qa.Bot(bot.store, bot.embedder, model=plain)
     assert "220 dialogs" in heavy.retrieve("Which datasets?", k=1)[0].text
