@@ -634,11 +634,35 @@ RERANK_PARAMS = {
 }
 
 
+#: Styles whose labels name relevant documents, not passages.
+DOCUMENT_LABEL_STYLES = ("squad", "fiqa")
+
+
+def rerank_labels(item: Item, fusion: Fusion) -> tuple[np.ndarray, np.ndarray]:
+    """Which candidates the reranker learns from, and which of them hold the answer.
+
+    Where a label names a relevant document (SQuAD, FiQA), only that document's best fused
+    passage is kept as a positive: the label says the document answers, not that each of
+    its passages does. Learning from all of them taught the trees to lift any passage of a
+    document that has several candidates, such as a page's introduction above the section
+    that answers."""
+    labels = item.relevant.astype(bool)
+    keep = np.ones(len(labels), dtype=bool)
+    if item.style in DOCUMENT_LABEL_STYLES:
+        fused = _fused(item, fusion)
+        docs = np.array(item.docs)
+        for doc in set(docs[labels].tolist()):
+            rows = np.flatnonzero(docs == doc)
+            keep[rows] = False
+            keep[rows[np.argmax(fused[rows])]] = True
+    return keep, labels
+
+
 def fit_rerank(train: list[Item], fusion: Fusion) -> Ranker:
     """Boosted trees over the candidates of answerable questions that have a relevant one:
-    does this candidate hold the answer? Each question weighs the same within its style,
-    and each style the same; the trees are monotone in similarity, keyword score, coverage
-    and ranks (:data:`qa.tuning.RERANK_MONOTONE`)."""
+    does this candidate hold the answer (:func:`rerank_labels`)? Each question weighs the
+    same within its style, and each style the same; the trees are monotone in similarity,
+    keyword score, coverage and ranks (:data:`qa.tuning.RERANK_MONOTONE`)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     from qa.tuning import RERANK_MONOTONE
@@ -649,11 +673,13 @@ def fit_rerank(train: list[Item], fusion: Fusion) -> Ranker:
         if i.positive and i.style in RERANK_STYLES and i.relevant.any() and not i.relevant.all()
     ]
     per_style = {s: sum(1 for i in chosen if i.style == s) for s in RERANK_STYLES}
-    x = np.concatenate([rerank_rows(i, fusion) for i in chosen])
-    y = np.concatenate([i.relevant.astype(bool) for i in chosen])
-    sample_weight = np.concatenate(
-        [np.full(len(i.sim), 1.0 / (len(i.sim) * per_style[i.style])) for i in chosen]
-    )
+    xs, ys, weights = [], [], []
+    for item in chosen:
+        keep, labels = rerank_labels(item, fusion)
+        xs.append(rerank_rows(item, fusion)[keep])
+        ys.append(labels[keep])
+        weights.append(np.full(int(keep.sum()), 1.0 / (keep.sum() * per_style[item.style])))
+    x, y, sample_weight = np.concatenate(xs), np.concatenate(ys), np.concatenate(weights)
     sample_weight *= len(sample_weight) / sample_weight.sum()
     model = HistGradientBoostingClassifier(
         monotonic_cst=list(RERANK_MONOTONE), **RERANK_PARAMS

@@ -43,7 +43,14 @@ from ._followup import (
     with_passages,
 )
 from ._fusion import FusionOptions, reciprocal_rank_fusion
-from ._meta import Line, metadata_kind, metadata_line, passage_lines, residual_terms
+from ._meta import (
+    Line,
+    about_other_work,
+    metadata_kind,
+    metadata_line,
+    passage_lines,
+    residual_terms,
+)
 from ._quote import Candidate, QuoteOptions, pick_quotes
 from ._rerank import rerank_features
 from ._types import Answer, Passage, Quote
@@ -211,6 +218,10 @@ class Bot:
         )
         confidence = self.model.probability(features)
         found = confidence >= self.threshold
+        if about_other_work(text) and ranking.weights.unknown_names >= 1.0:
+            # "The author of Hamlet" when no document names Hamlet: the documents cannot say
+            # who wrote a work they never mention, whatever else of the question they match.
+            found = False
         quotes = tuple(
             self._quote(c.document, c.start, c.end, c.probability, c.passage) for c in chosen
         )

@@ -106,3 +106,18 @@ def test_questions_about_other_works_never_get_the_byline(bot: qa.Bot, question:
     answer = bot.ask(question)
     assert all(q.text != "Maria van Houten" for q in answer.quotes)
     assert all("12 March 2024" not in q.text for q in answer.quotes)
+
+
+def test_the_author_of_a_work_no_document_names_is_refused(bot: qa.Bot) -> None:
+    from qa._meta import about_other_work
+
+    assert about_other_work("Who is the author of Hamlet?")
+    assert about_other_work("What is the text of Ulysses?")
+    assert not about_other_work("Who is the author of the article?")
+    assert not about_other_work("Who wrote Hamlet?")
+    # Even a bot that answers everything: no document names Hamlet, so none says who wrote it.
+    eager = qa.Bot(bot.store, bot.embedder, threshold=0.0)
+    refused = eager.ask("Who is the author of Hamlet?")
+    assert not refused.found and refused.quotes == ()
+    # A work the documents do name goes through the usual decision.
+    assert eager.ask("Who is the author of The Quiet Economics of Rivers?").found

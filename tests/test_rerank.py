@@ -168,3 +168,40 @@ def test_a_malformed_reranker_says_what_to_do(tmp_path: Path, change: dict, mess
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(qa.AnswerModelError, match=message):
         load_answer_model(path)
+
+
+def test_document_labels_teach_only_the_document_s_best_passage() -> None:
+    from benchmarks.answer_fit import Item, rerank_labels
+
+    def item(style: str) -> Item:
+        n = 4
+        return Item(
+            style=style,
+            split="train",
+            positive=True,
+            kind="own",
+            question="q",
+            unknown_share=0.0,
+            unknown_names=0.0,
+            sim=np.array([0.5, 0.7, 0.6, 0.2]),
+            kw=np.zeros(n),
+            sent=np.zeros(n),
+            coverage=np.zeros(n),
+            heading=np.zeros(n),
+            relevant=np.array([True, True, False, True]),
+            agreement=0.0,
+            docs=["x", "x", "y", "z"],
+            position=np.zeros(n),
+            length=np.ones(n),
+            s_cand=np.zeros(0, np.int64),
+            s_intrinsic=np.zeros((0, 5)),
+            s_label=np.zeros(0, bool),
+        )
+
+    # FiQA names relevant posts: of post "x", only its best passage (row 1) is learnt from.
+    keep, labels = rerank_labels(item("fiqa"), (0.0, 0.0, 0.0, 0.0))
+    assert keep.tolist() == [False, True, True, True]
+    assert labels[keep].tolist() == [True, False, True]
+    # QASPER names evidence passages: every candidate is learnt from as labelled.
+    keep, labels = rerank_labels(item("qasper"), (0.0, 0.0, 0.0, 0.0))
+    assert keep.all() and labels.tolist() == [True, True, False, True]
