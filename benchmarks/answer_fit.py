@@ -71,21 +71,18 @@ class Ranker:
     fusion: Fusion
     bias: float = 0.0
     trees: tuple[Any, ...] = ()
-    forest: Any = field(default=None, compare=False)
+    forest: Any = field(init=False, compare=False, repr=False)
 
-    @classmethod
-    def fitted(cls, fusion: Fusion, bias: float, trees: Sequence[Any]) -> Ranker:
+    def __post_init__(self) -> None:
         from qa.tuning import Forest
 
-        return cls(fusion, bias, tuple(trees), Forest(trees))
+        object.__setattr__(self, "forest", Forest(self.trees))
 
     def scores(self, item: Item) -> np.ndarray:
         """Each candidate's ranking score, as :class:`qa.Bot` computes it."""
-        fused = _fused(item, self.fusion)
         if not self.trees:
-            return fused
-        z = self.bias + self.forest.values(rerank_rows(item, self.fusion))
-        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0))))
+            return _fused(item, self.fusion)
+        return np.asarray(self.forest.probabilities(rerank_rows(item, self.fusion), bias=self.bias))
 
 
 def rerank_rows(item: Item, fusion: Fusion) -> np.ndarray:
@@ -400,8 +397,8 @@ def fit_rerank(train: list[Item], fusion: Fusion) -> Ranker:
         monotonic_cst=list(RERANK_MONOTONE), **RERANK_PARAMS
     ).fit(x, y, sample_weight=sample_weight)
     bias, trees = export_trees(model)
-    ranker = Ranker.fitted(fusion, bias, trees)
-    mine = 1 / (1 + np.exp(-(bias + ranker.forest.values(x))))
+    ranker = Ranker(fusion, bias, tuple(trees))
+    mine = ranker.forest.probabilities(x, bias=bias)
     if not np.allclose(mine, model.predict_proba(x)[:, 1], atol=1e-6):
         raise SystemExit("the exported reranker disagrees with scikit-learn's predictions")
     return ranker
@@ -583,7 +580,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # Reported as shipped: the JSON's rounding included.
     model = AnswerModel.from_json(json.loads(json.dumps(model.to_json())))
-    shipped = Ranker.fitted(fusion, model.rerank_bias, model.rerank_trees)
+    shipped = Ranker(fusion, model.rerank_bias, model.rerank_trees)
     calibrated = {
         s: _style_threshold([i for i in train if i.style == s], shipped, w, model)
         for s in sorted({i.style for i in train})

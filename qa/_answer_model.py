@@ -95,10 +95,9 @@ class AnswerModel:
 
     def rerank_scores(self, features: np.ndarray) -> np.ndarray:
         """Probability that each candidate holds the answer, from rows of
-        :data:`RERANK_FEATURES` (all 0.5 when the model has no reranker)."""
+        :data:`RERANK_FEATURES` (the logistic of ``rerank_bias`` alone without trees)."""
         forest: Forest = object.__getattribute__(self, "_forest")
-        z = self.rerank_bias + forest.values(features)
-        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0))), dtype=np.float64)
+        return forest.probabilities(features, bias=self.rerank_bias)
 
     def sentence_scores(self, features: np.ndarray) -> np.ndarray:
         """Scores of candidate sentences, one row of :data:`SENTENCE_FEATURES` each."""

@@ -26,11 +26,8 @@ _AUTHOR = re.compile(r"\b(authors?|writers?)\b", re.IGNORECASE)
 # "the author of Hamlet", "the text of the treaty": about another work, unless what follows
 # "of" is this document ("the author of the article").
 _OF_OTHER = re.compile(rf"\s+of\s+(?!(this|the|that)\s+{_DOC}\b)\S", re.IGNORECASE)
-# "the author of Hamlet", "the text of Ulysses": what a work is called, by or about.
-_OF_WORK = re.compile(
-    rf"\b(authors?|writers?|text|title|publisher|date)\s+of\s+(?!(this|the|that)\s+{_DOC}\b)\S",
-    re.IGNORECASE,
-)
+# What a work is called, who made it, when: "the author of", "the text of", "the date of".
+_OF_WHAT = re.compile(r"\b(authors?|writers?|text|title|publisher|date)\b", re.IGNORECASE)
 #: Words a question about the document itself uses; what is left is what else it asks.
 _META_WORDS = re.compile(
     rf"\b(who|when|what|which|is|was|were|the|this|that|a|an|of|by|did|does|do|it|its|name|"
@@ -91,7 +88,7 @@ def metadata_kind(question: str) -> str | None:
 def about_other_work(question: str) -> bool:
     """Whether the question asks who wrote, or what is the text, title or date of, a work
     other than this document ("Who is the author of Hamlet?")."""
-    return _OF_WORK.search(question) is not None
+    return any(_OF_OTHER.match(question, m.end()) for m in _OF_WHAT.finditer(question))
 
 
 def residual_terms(question: str) -> list[str]:

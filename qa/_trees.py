@@ -104,6 +104,11 @@ class Forest:
             at = np.where(inner, np.where(go_left, self.left[at], self.right[at]), at)
         return np.asarray(self.value[at].sum(axis=1), dtype=np.float64)
 
+    def probabilities(self, rows: np.ndarray, *, bias: float) -> np.ndarray:
+        """The logistic of ``bias`` plus :meth:`values`: each row's probability."""
+        z = bias + self.values(rows)
+        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0))), dtype=np.float64)
+
 
 def _depth(tree: Tree) -> int:
     # Levels below the root; a tree whose children loop back has no depth.

@@ -5,9 +5,14 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
+
+import qa
+from index import Document
+from index._build import build_from_documents
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
@@ -87,3 +92,16 @@ def fake_serve(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
 
     monkeypatch.setattr(ui.app, "serve", fake_serve)
     return served
+
+
+def three_document_bot(folder: Path, embedder: FakeEmbedder) -> qa.Bot:
+    """A bot over three one-sentence documents ("a" glaciers, "b" a violin maker, "c" lava)
+    indexed under ``folder``: small enough that a test can say which should come first."""
+    texts = {
+        "a": "Glaciers carve valleys in the Alps over thousands of years.",
+        "b": "The violin maker worked in Cremona with spruce and maple.",
+        "c": "Lava from the volcano reached the sea in the night.",
+    }
+    docs = [Document(s, s, t, "markdown", s * 64) for s, t in texts.items()]
+    build_from_documents(docs, folder / "idx", embedder=embedder)
+    return qa.load(folder / "idx", embedder=embedder)

@@ -15,19 +15,12 @@ from index import Document
 from index._build import build_from_documents
 from qa._answer_model import DECISION_FEATURES, SENTENCE_FEATURES, load_answer_model
 from qa._evidence import term_weights
-from tests.fakes import FakeEmbedder
+from tests.fakes import FakeEmbedder, three_document_bot
 
 
 @pytest.fixture
 def bot(tmp_path: Path, fake_embedder: FakeEmbedder) -> qa.Bot:
-    texts = {
-        "a": "Glaciers carve valleys in the Alps over thousands of years.",
-        "b": "The violin maker worked in Cremona with spruce and maple.",
-        "c": "Lava from the volcano reached the sea in the night.",
-    }
-    docs = [Document(s, s, t, "markdown", s * 64) for s, t in texts.items()]
-    build_from_documents(docs, tmp_path / "idx", embedder=fake_embedder)
-    return qa.load(tmp_path / "idx", embedder=fake_embedder)
+    return three_document_bot(tmp_path, fake_embedder)
 
 
 def test_coverage_all_none_and_part(bot: qa.Bot) -> None:

@@ -10,8 +10,6 @@ import numpy as np
 import pytest
 
 import qa
-from index import Document
-from index._build import build_from_documents
 from qa.tuning import (
     RERANK_FEATURES,
     RERANK_MONOTONE,
@@ -21,7 +19,7 @@ from qa.tuning import (
     rerank_features,
     trees_value,
 )
-from tests.fakes import FakeEmbedder
+from tests.fakes import FakeEmbedder, three_document_bot
 
 COL = {name: n for n, name in enumerate(RERANK_FEATURES)}
 
@@ -32,14 +30,7 @@ def _stump(feature: str, threshold: float, left: float, right: float) -> tuple:
 
 @pytest.fixture
 def bot(tmp_path: Path, fake_embedder: FakeEmbedder) -> qa.Bot:
-    texts = {
-        "a": "Glaciers carve valleys in the Alps over thousands of years.",
-        "b": "The violin maker worked in Cremona with spruce and maple.",
-        "c": "Lava from the volcano reached the sea in the night.",
-    }
-    docs = [Document(s, s, t, "markdown", s * 64) for s, t in texts.items()]
-    build_from_documents(docs, tmp_path / "idx", embedder=fake_embedder)
-    return qa.load(tmp_path / "idx", embedder=fake_embedder)
+    return three_document_bot(tmp_path, fake_embedder)
 
 
 def test_features_compare_each_candidate_with_the_question_s_others() -> None:
