@@ -58,6 +58,7 @@ from benchmarks._report_format import (  # noqa: E402  (re-exported for the rend
     span,
     table,
 )
+from benchmarks.report_ceiling import CEILING_REGIONS  # noqa: E402
 from benchmarks.report_cleaning import CLEANING_REGIONS  # noqa: E402
 from benchmarks.report_followups import FOLLOWUP_REGIONS  # noqa: E402
 from benchmarks.report_quality import QUALITY_REGIONS  # noqa: E402
@@ -327,6 +328,8 @@ REGIONS: dict[str, Renderer] = {
     "peers": peers_table,
     # the answer model (docs/QUALITY.md, README)
     **QUALITY_REGIONS,
+    # how far the open goals are from what the features reach (docs/QUALITY.md)
+    **CEILING_REGIONS,
     # docs/RELIABILITY.md
     **CLEANING_REGIONS,
     # follow-up questions (docs/QUALITY.md, README)

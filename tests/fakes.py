@@ -6,6 +6,7 @@ import re
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -105,3 +106,34 @@ def three_document_bot(folder: Path, embedder: FakeEmbedder) -> qa.Bot:
     docs = [Document(s, s, t, "markdown", s * 64) for s, t in texts.items()]
     build_from_documents(docs, folder / "idx", embedder=embedder)
     return qa.load(folder / "idx", embedder=embedder)
+
+
+def fit_item(**fields: Any) -> Any:
+    """A ``benchmarks`` fitting item of four candidates (no sentences unless given), with
+    ``fields`` replacing the defaults."""
+    from benchmarks._fit_data import Item
+
+    n = 4
+    defaults: dict[str, Any] = {
+        "style": "squad",
+        "split": "train",
+        "positive": True,
+        "kind": "own",
+        "question": "q",
+        "unknown_share": 0.0,
+        "unknown_names": 0.0,
+        "sim": np.array([0.5, 0.7, 0.6, 0.2]),
+        "kw": np.zeros(n),
+        "sent": np.zeros(n),
+        "coverage": np.zeros(n),
+        "heading": np.zeros(n),
+        "relevant": np.array([True, True, False, True]),
+        "agreement": 0.0,
+        "docs": ["x", "x", "y", "z"],
+        "position": np.zeros(n),
+        "length": np.ones(n),
+        "s_cand": np.zeros(0, np.int64),
+        "s_intrinsic": np.zeros((0, 5)),
+        "s_label": np.zeros(0, bool),
+    }
+    return Item(**{**defaults, **fields})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ from qa.tuning import (
     rerank_features,
     trees_value,
 )
-from tests.fakes import FakeEmbedder, three_document_bot
+from tests.fakes import FakeEmbedder, fit_item, three_document_bot
 
 COL = {name: n for n, name in enumerate(RERANK_FEATURES)}
 
@@ -162,32 +163,10 @@ def test_a_malformed_reranker_says_what_to_do(tmp_path: Path, change: dict, mess
 
 
 def test_document_labels_teach_only_the_document_s_best_passage() -> None:
-    from benchmarks.answer_fit import Item, rerank_labels
+    from benchmarks.answer_fit import rerank_labels
 
-    def item(style: str) -> Item:
-        n = 4
-        return Item(
-            style=style,
-            split="train",
-            positive=True,
-            kind="own",
-            question="q",
-            unknown_share=0.0,
-            unknown_names=0.0,
-            sim=np.array([0.5, 0.7, 0.6, 0.2]),
-            kw=np.zeros(n),
-            sent=np.zeros(n),
-            coverage=np.zeros(n),
-            heading=np.zeros(n),
-            relevant=np.array([True, True, False, True]),
-            agreement=0.0,
-            docs=["x", "x", "y", "z"],
-            position=np.zeros(n),
-            length=np.ones(n),
-            s_cand=np.zeros(0, np.int64),
-            s_intrinsic=np.zeros((0, 5)),
-            s_label=np.zeros(0, bool),
-        )
+    def item(style: str) -> Any:
+        return fit_item(style=style)
 
     # FiQA names relevant posts: of post "x", only its best passage (row 1) is learnt from.
     keep, labels = rerank_labels(item("fiqa"), (0.0, 0.0, 0.0, 0.0))
