@@ -132,6 +132,12 @@ def article_dataset(documents: Sequence[Any]) -> Any:
     return Dataset(name="squad-articles", kind="beir", questions=(), documents=tuple(articles))
 
 
+def qasper_records() -> list[dict[str, Any]]:
+    """The questions of ``qasper-dev`` as its ``questions.jsonl`` holds them."""
+    path = SHARED / "qasper-dev" / "questions.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
 def extract(limit_squad: int) -> list[Item]:
     """Ask every question of its index (and the negatives), keeping all features."""
     import qa
@@ -141,11 +147,7 @@ def extract(limit_squad: int) -> list[Item]:
 
     squad_ds = qa.load_dataset(SHARED / "squad-dev")
     fiqa_ds = qa.load_dataset(SHARED / "fiqa-dev")
-    records = [
-        json.loads(line)
-        for line in (SHARED / "qasper-dev" / "questions.jsonl").read_text().splitlines()
-        if line.strip()
-    ]
+    records = qasper_records()
     # Every question embedded once, in batches, up front (same model, same vectors).
     inner = load_embedder("all-MiniLM-L6-v2", backend=DEFAULT_BACKEND)
     embedder = MemoEmbedder(inner, size=len(squad_ds.questions) + 5000)

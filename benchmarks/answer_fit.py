@@ -78,11 +78,14 @@ class Ranker:
 
         object.__setattr__(self, "forest", Forest(self.trees))
 
-    def scores(self, item: Item) -> np.ndarray:
-        """Each candidate's ranking score, as :class:`qa.Bot` computes it."""
+    def scores(self, item: Item, rows: np.ndarray | None = None) -> np.ndarray:
+        """Each candidate's ranking score, as :class:`qa.Bot` computes it (``rows``: the
+        item's :func:`rerank_rows`, when the caller has them already)."""
         if not self.trees:
             return _fused(item, self.fusion)
-        return np.asarray(self.forest.probabilities(rerank_rows(item, self.fusion), bias=self.bias))
+        if rows is None:
+            rows = rerank_rows(item, self.fusion)
+        return np.asarray(self.forest.probabilities(rows, bias=self.bias))
 
 
 def rerank_rows(item: Item, fusion: Fusion) -> np.ndarray:

@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._fit_data import REPO, SHARED, Item, _norm
-from benchmarks.answer_fit import CACHE, Ranker, _order, _probability, decision_row, rerank_rows
+from benchmarks._fit_data import REPO, SHARED, Item, _norm, qasper_records
+from benchmarks.answer_fit import CACHE, Ranker, decision_row, rerank_rows
 
 RESULTS = REPO / "benchmarks" / "results" / "ceiling.json"
 FALSE_ABSTENTION = 0.03  # the issue's bound on answerable questions refused
@@ -62,20 +62,23 @@ def _top(values: np.ndarray, k: int) -> list[float]:
     return [float(v) for v in np.pad(ranked, (0, k - len(ranked)))]
 
 
-def ceiling_row(item: Item, ranker: Ranker, w: np.ndarray) -> list[float]:
-    """The decision's features, and the top five of each candidate column, the top three
-    reranker scores, the number of documents among the candidates and the first one's own
-    figures."""
-    features, _ = decision_row(item, ranker, w)
-    first = int(_order(item, ranker)[0]) if len(item.sim) else None
+def _ranked(item: Item, ranker: Ranker, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # The ranking scores and the order they give (as answer_fit._order), from the item's
+    # rerank_rows computed once.
+    score = ranker.scores(item, rows)
+    return score, np.lexsort((np.arange(len(score)), -score))
+
+
+def ceiling_row(features: Sequence[float], item: Item, ranker: Ranker) -> list[float]:
+    """The decision's ``features`` (:func:`decision_row`), and the top five of each candidate
+    column, the top three reranker scores, the number of documents among the candidates
+    and the first one's own figures."""
+    score, order = _ranked(item, ranker, rerank_rows(item, ranker.fusion))
+    first = int(order[0]) if len(order) else None
     own = (
         [0.0, 0.0, 0.0]
         if first is None
-        else [
-            float(item.sim[first]),
-            float(item.sent[first]),
-            float(item.coverage[first]),
-        ]
+        else [float(item.sim[first]), float(item.sent[first]), float(item.coverage[first])]
     )
     return [
         *features,
@@ -83,7 +86,7 @@ def ceiling_row(item: Item, ranker: Ranker, w: np.ndarray) -> list[float]:
         *_top(item.sent, 5),
         *_top(item.coverage, 5),
         *_top(item.kw, 5),
-        *_top(ranker.scores(item), 3),
+        *_top(score, 3),
         float(len(set(item.docs))),
         *own,
     ]
@@ -103,13 +106,14 @@ def refusal(items: list[Item], ranker: Ranker, w: np.ndarray, model: Any) -> dic
 
     out: dict[str, Any] = {}
     for style, kind in NEGATIVES.items():
-        held = [i for i in items if i.style == style and i.split == "test"]
-        pos = np.array([_probability(i, ranker, w, model) for i in held if i.positive])
-        neg = np.array([_probability(i, ranker, w, model) for i in held if i.kind == kind])
-        at_bound = _refused_at(pos, neg, FALSE_ABSTENTION)
         both = [i for i in items if i.style == style and (i.positive or i.kind == kind)]
-        x = np.array([ceiling_row(i, ranker, w) for i in both])
+        decision = [decision_row(i, ranker, w)[0] for i in both]
+        shipped = np.array([model.probability(f) for f in decision])
         y = np.array([i.positive for i in both], dtype=bool)
+        held = np.array([i.split == "test" for i in both], dtype=bool)
+        pos, neg = shipped[held & y], shipped[held & ~y]
+        at_bound = _refused_at(pos, neg, FALSE_ABSTENTION)
+        x = np.array([ceiling_row(f, i, ranker) for f, i in zip(decision, both, strict=True)])
         p = np.zeros(len(y))
         folds = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
         for fit, scored in folds.split(x, y):
@@ -152,10 +156,13 @@ def squad_negatives_answered(items: list[Item]) -> dict[str, Any]:
         for i in items
         if i.style == "squad" and i.kind == NEGATIVES["squad"] and i.split == "test"
     ]
+    others: dict[str, list[str]] = {}
     held = 0
     for item in negatives:
-        others = [s for s, t in title.items() if t != article[item.question]]
-        ranking = bot.rank(item.question, k=3, mode="hybrid", sources=others)
+        own = article[item.question]
+        if own not in others:
+            others[own] = [s for s, t in title.items() if t != own]
+        ranking = bot.rank(item.question, k=3, mode="hybrid", sources=others[own])
         texts = [
             _norm(bot.store.passage_text(int(ranking.candidates.ids[r]))) for r in ranking.order[:3]
         ]
@@ -168,16 +175,16 @@ def squad_negatives_answered(items: list[Item]) -> dict[str, Any]:
 
 def qasper_shared_questions() -> dict[str, Any]:
     """QASPER answerable questions whose words are asked of more than one paper."""
-    records = [
-        json.loads(line)
-        for line in (SHARED / "qasper-dev" / "questions.jsonl").read_text().splitlines()
-        if line.strip()
-    ]
+    records = qasper_records()
+
+    def words(record: dict[str, Any]) -> str:
+        return _norm(record["q"]).rstrip("?").strip()
+
     papers: dict[str, set[str]] = collections.defaultdict(set)
     for r in records:
-        papers[_norm(r["q"]).rstrip("?").strip()].add(r["paper"])
+        papers[words(r)].add(r["paper"])
     answerable = [r for r in records if not r["unanswerable"] and r["evidence"]]
-    shared = [r for r in answerable if len(papers[_norm(r["q"]).rstrip("?").strip()]) > 1]
+    shared = [r for r in answerable if len(papers[words(r)]) > 1]
     common = collections.Counter(r["q"] for r in shared).most_common(5)
     return {
         "questions": len(answerable),
@@ -211,10 +218,12 @@ def qasper_evidence(items: list[Item], ranker: Ranker) -> dict[str, Any]:
     pos = [i for i in items if i.style == "qasper" and i.positive]
     papers = sorted({i.docs[0] for i in pos if i.docs})
     fold = {p: n % FOLDS for n, p in enumerate(papers)}
-    rows = [
-        np.column_stack([rerank_rows(i, ranker.fusion), _sentence_columns(i), ranker.scores(i)])
-        for i in pos
-    ]
+    rows, shipped_orders = [], []
+    for item in pos:
+        features = rerank_rows(item, ranker.fusion)
+        score, order = _ranked(item, ranker, features)
+        rows.append(np.column_stack([features, _sentence_columns(item), score]))
+        shipped_orders.append(order)
     hits: dict[str, list[bool]] = {
         k: [] for k in ("shipped@1", "shipped@3", "ceiling@1", "ceiling@3")
     }
@@ -230,7 +239,7 @@ def qasper_evidence(items: list[Item], ranker: Ranker) -> dict[str, Any]:
                 continue
             score = trees.predict_proba(rows[n])[:, 1]
             mine = np.lexsort((np.arange(len(score)), -score))
-            shipped = _order(item, ranker)
+            shipped = shipped_orders[n]
             for name, order in (("shipped", shipped), ("ceiling", mine)):
                 hits[f"{name}@1"].append(bool(item.relevant[order[:1]].any()))
                 hits[f"{name}@3"].append(bool(item.relevant[order[:3]].any()))

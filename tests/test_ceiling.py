@@ -35,11 +35,12 @@ def test_sentence_columns_summarise_each_candidate_s_sentences() -> None:
 
 
 def test_ceiling_rows_have_the_columns_the_docs_count() -> None:
-    from benchmarks.answer_fit import Ranker
+    from benchmarks.answer_fit import Ranker, decision_row
     from benchmarks.ceiling import ceiling_row
     from qa.tuning import DECISION_FEATURES
 
-    row = ceiling_row(fit_item(), Ranker((0.1, 0.0, 0.0, 0.0)), np.zeros(8))
+    item, ranker = fit_item(), Ranker((0.1, 0.0, 0.0, 0.0))
+    row = ceiling_row(decision_row(item, ranker, np.zeros(8))[0], item, ranker)
     # The decision's, the top five of four candidate columns, the top three scores, the
     # number of documents and the first passage's three figures (docs/QUALITY.md: 39).
     assert len(row) == len(DECISION_FEATURES) + 20 + 3 + 1 + 3 == 39
